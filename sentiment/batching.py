@@ -1,0 +1,90 @@
+"""Batches of similar length (what torchtext's BucketIterator did), padded, with lengths for packing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+TRUNCATE_MODES = ("head", "tail", "head+tail")
+
+
+@dataclass
+class Batch:
+    ids: torch.Tensor  # (B, T) int64, padded with pad_id
+    lengths: torch.Tensor  # (B,) int64, on the CPU as pack_padded_sequence wants
+    labels: torch.Tensor  # (B,) float32
+    rows: np.ndarray  # (B,) which examples of the dataset these are
+
+    def to(self, device) -> "Batch":
+        return Batch(self.ids.to(device, non_blocking=True), self.lengths,
+                     self.labels.to(device, non_blocking=True), self.rows)
+
+
+def truncate(ids, max_tokens: int | None, mode: str = "head"):
+    """Keep at most `max_tokens`: the first ("head"), the last ("tail") or a quarter first and the rest last."""
+    if not max_tokens or len(ids) <= max_tokens:
+        return ids
+    if mode == "head":
+        return ids[:max_tokens]
+    if mode == "tail":
+        return ids[len(ids) - max_tokens:]
+    if mode == "head+tail":
+        head = max_tokens // 4
+        return np.concatenate([ids[:head], ids[len(ids) - (max_tokens - head):]])
+    raise ValueError(f"truncate must be one of {TRUNCATE_MODES}, not {mode!r}.")
+
+
+def bucket_batches(lengths: np.ndarray, batch_size: int, shuffle: bool, seed: int = 0,
+                   pool_batches: int = 100) -> list[np.ndarray]:
+    """Every index exactly once, in batches of similar length.
+
+    Shuffled: indices are shuffled, cut into pools of `pool_batches` batches, sorted by length within a pool,
+    batched, and the batches shuffled, so batches differ from epoch to epoch but padding stays small.
+    Not shuffled: sorted by length (evaluation).
+    """
+    n = len(lengths)
+    if not shuffle:
+        order = np.argsort(lengths, kind="stable")
+        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    pool = batch_size * pool_batches
+    batches = []
+    for start in range(0, n, pool):
+        chunk = order[start:start + pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def collate(seqs: list, labels, rows: np.ndarray, pad_id: int) -> Batch:
+    """Pad to the longest sequence in the batch; empty sequences get one pad token, masked by length 1."""
+    lengths = torch.tensor([max(len(s), 1) for s in seqs], dtype=torch.int64)
+    ids = torch.full((len(seqs), int(lengths.max())), pad_id, dtype=torch.int64)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = torch.as_tensor(np.asarray(s, dtype=np.int64))
+    return Batch(ids, lengths, torch.as_tensor(np.asarray(labels), dtype=torch.float32), np.asarray(rows))
+
+
+class Dataset:
+    """Encoded reviews (vocabulary ids), truncated, with labels; makes bucketed batches."""
+
+    def __init__(self, seqs: list[np.ndarray], labels: np.ndarray, pad_id: int):
+        self.seqs, self.labels, self.pad_id = seqs, np.asarray(labels), pad_id
+        self.lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+    def batches(self, batch_size: int, shuffle: bool, seed: int = 0):
+        for rows in bucket_batches(self.lengths, batch_size, shuffle, seed):
+            yield collate([self.seqs[r] for r in rows], self.labels[rows], rows, self.pad_id)
+
+    def head(self, n: int) -> "Dataset":
+        """The first n examples (for quick experiments on a fixed subset)."""
+        return Dataset(self.seqs[:n], self.labels[:n], self.pad_id)
+
+    def num_batches(self, batch_size: int) -> int:
+        return -(-len(self) // batch_size)

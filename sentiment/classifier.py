@@ -1,0 +1,155 @@
+"""The public API: `load_model`, then `predict_proba` for many reviews and `explain` for one."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import hub
+from .batching import Dataset, truncate
+from .explain import decompose, unit_importance
+from .model import BiLSTMClassifier
+from .tokens import Tokenized, Tokenizer
+from .vocab import Vocab
+
+MAX_CHARS = 100_000  # longer input is cut before tokenizing (a pasted book would otherwise take seconds)
+
+
+@dataclass
+class Unit:
+    """A top-layer hidden unit and its activation at every token."""
+
+    index: int  # 0..2H-1: forward units first, then backward
+    direction: str  # "forward" or "backward"
+    contribution: float  # its weight x pooled activation, in logit units
+    activations: list[float]
+
+
+@dataclass
+class Explanation:
+    """Why the model decided as it did: `bias + sum(contributions) == logit`."""
+
+    text: str
+    tokens: list[str]
+    spans: list[tuple[int, int]]
+    contributions: list[float]
+    bias: float
+    logit: float
+    probability: float
+    reading_curve: list[float]
+    units: list[Unit] = field(default_factory=list)
+    truncated: bool = False
+    unknown_share: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return "positive" if self.probability >= 0.5 else "negative"
+
+
+class SentimentClassifier:
+    """A trained model with its vocabulary and tokenizer; everything runs in eval mode, without gradients."""
+
+    def __init__(self, model: BiLSTMClassifier, vocab: Vocab, source: str = "", metrics: dict | None = None,
+                 device: str | torch.device = "cpu", max_chars: int = MAX_CHARS):
+        self.model = model.to(device).eval()
+        self.vocab, self.source, self.metrics = vocab, source, metrics or {}
+        self.device = torch.device(device)
+        self.config = model.config
+        self.tokenizer = Tokenizer(lowercase=self.config.lowercase)
+        self.max_chars = max_chars
+
+    def tokenize(self, text: str) -> tuple[Tokenized, bool]:
+        """The tokens the model sees (spans in `text`), and whether the text was cut to fit."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("The review is empty: write or paste some text to score.")
+        mode, limit = self.config.truncate, self.max_chars
+        cut = len(text) > limit
+        if cut:  # cut the characters the same way the tokens are cut below
+            head = {"head": limit, "tail": 0}.get(mode, limit // 4)
+            pieces = [(0, text[:head]), (len(text) - (limit - head), text[len(text) - (limit - head):])]
+        else:
+            pieces = [(0, text)]
+        tokens, spans = [], []
+        for offset, piece in pieces:
+            part = self.tokenizer.tokenize(piece)
+            tokens += part.tokens
+            spans += [(a + offset, b + offset) for a, b in part.spans]
+        keep = truncate(np.arange(len(tokens)), self.config.max_tokens, mode)
+        if len(keep) < len(tokens):
+            cut = True
+            tokens, spans = [tokens[i] for i in keep], [spans[i] for i in keep]
+        return Tokenized(tokens, spans), cut
+
+    @torch.no_grad()
+    def predict_proba(self, texts: list[str], batch_size: int = 64) -> list[float]:
+        """P(positive) for each review, batched by length; the same as scoring each alone."""
+        seqs = []
+        for i, text in enumerate(texts):
+            try:
+                seqs.append(np.array(self.vocab.encode(self.tokenize(text)[0].tokens), dtype=np.int64))
+            except ValueError as e:
+                raise ValueError(f"Review {i}: {e}") from None
+        data = Dataset(seqs, np.zeros(len(seqs), np.float32), self.vocab.pad_id)
+        out = np.zeros(len(seqs))
+        for batch in data.batches(batch_size, shuffle=False):
+            out[batch.rows] = torch.sigmoid(self.model(batch.ids.to(self.device), batch.lengths)).cpu().numpy()
+        return out.tolist()
+
+    @torch.no_grad()
+    def explain(self, text: str, top_units: int = 8) -> Explanation:
+        """Probability, per-token contributions, reading curve and top hidden units, from one forward pass."""
+        tok, truncated = self.tokenize(text)
+        if not tok.tokens:  # only markup or symbols spaCy drops: nothing for the model to read
+            raise ValueError("The review has no words to read once markup is removed: write some text.")
+        ids = self.vocab.encode(tok.tokens)
+        n = len(ids)
+        d = decompose(self.model, torch.tensor([ids], device=self.device), torch.tensor([n]))
+        contributions = d.contributions[0, :n].cpu().double()
+        logit = float(d.logits[0])
+        curve = torch.sigmoid(d.bias + torch.cumsum(contributions, 0)).tolist()
+        importance = unit_importance(self.model, d.features[0])
+        signed = (self.model.fc.weight[0] * d.features[0]).reshape(-1, importance.numel()).sum(0)
+        H = self.config.hidden_size
+        units = [Unit(int(j), "forward" if j < H else "backward", float(signed[j]), d.states[0, :n, j].cpu().tolist())
+                 for j in importance.argsort(descending=True)[:top_units]]
+        return Explanation(
+            text=text, tokens=tok.tokens, spans=tok.spans, contributions=contributions.float().tolist(),
+            bias=d.bias, logit=logit, probability=1 / (1 + math.exp(-logit)), reading_curve=curve, units=units,
+            truncated=truncated, unknown_share=sum(i == self.vocab.unk_id for i in ids) / n)
+
+    def describe(self) -> str:
+        """One line: which model this is and how well it scored."""
+        acc = (self.metrics.get("test") or {}).get("accuracy")
+        return f"{self.source}" + (f" (IMDB test accuracy {100 * acc:.2f}%)" if acc is not None else "")
+
+
+def load_model(source: str | Path | None = None, device: str | torch.device = "cpu") -> SentimentClassifier:
+    """The bundled model (no argument), a model folder written by train.py, or a Hugging Face Hub repo id."""
+    folder = hub.resolve(source)
+    for name in ("config.json", "model.safetensors", "vocab.json"):
+        if not (folder / name).is_file():
+            raise hub.ModelLoadError(f"{folder} has no {name}; a model folder holds {', '.join(hub.FILES[:3])}.")
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # the mixin prints where it loads from
+            model = BiLSTMClassifier.from_pretrained(str(folder), strict=True)
+    except Exception as e:  # a truncated file, foreign tensors, a config that does not fit them
+        raise hub.ModelLoadError(f"Could not load the weights in {folder / 'model.safetensors'} with "
+                                 f"{folder / 'config.json'}: {hub._reason(e)}") from e
+    try:
+        vocab = Vocab.load(folder / "vocab.json")
+    except (ValueError, UnicodeDecodeError) as e:
+        raise hub.ModelLoadError(f"{folder / 'vocab.json'} is not a vocabulary file: {hub._reason(e)}") from e
+    if len(vocab) != model.config.vocab_size:
+        raise hub.ModelLoadError(f"{folder / 'vocab.json'} has {len(vocab)} tokens but the model expects "
+                                 f"{model.config.vocab_size}; the folder mixes files of different models.")
+    metrics_path = folder / "metrics.json"
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+    label = "bundled model" if source is None else str(source)
+    return SentimentClassifier(model, vocab, label, metrics, device)

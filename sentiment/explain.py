@@ -1,0 +1,80 @@
+"""Per-token contributions read from the LSTM's hidden states, adding up exactly to the model's logit.
+
+The output is linear in the pooled features, logit = b + w . features, so each pooling splits exactly:
+
+- last: the forward state's score s_t = w_f . h_t (s_0 = 0) telescopes, s_T = sum_t (s_t - s_{t-1}); the
+  backward state likewise, read right to left. Token t gets (s_t - s_{t-1}) + (r_t - r_{t+1}).
+- mean: token t gets w . h_t / T.
+- max: each unit's maximum is one token's state; that token gets w_j . h_tj for every unit j whose max it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .model import BiLSTMClassifier
+
+
+@dataclass
+class Decomposition:
+    states: torch.Tensor  # (B, T, 2H) top-layer outputs
+    contributions: torch.Tensor  # (B, T) logit units, zero at padding
+    bias: float
+    logits: torch.Tensor  # (B,) the model's own output
+    features: torch.Tensor  # (B, F) pooled features
+
+
+def _masked(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    mask = torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None].to(x.device)
+    return x * mask
+
+
+def _last(states, lengths, w):
+    H = states.shape[2] // 2
+    fwd = _masked(states[..., :H] @ w[:H], lengths)  # (B, T): s_t
+    bwd = _masked(states[..., H:] @ w[H:], lengths)  # (B, T): r_t
+    fwd_delta = fwd - torch.nn.functional.pad(fwd, (1, 0))[:, :-1]  # s_t - s_{t-1}
+    bwd_delta = bwd - torch.nn.functional.pad(bwd, (0, 1))[:, 1:]  # r_t - r_{t+1}; zero beyond the end
+    return _masked(fwd_delta + bwd_delta, lengths)
+
+
+def _mean(states, lengths, w):
+    return _masked(states @ w, lengths) / lengths[:, None].to(states.device, states.dtype)
+
+
+def _max(states, lengths, w):
+    masked = states.masked_fill(_masked(torch.ones_like(states[..., 0]), lengths)[..., None] == 0, float("-inf"))
+    values, where = masked.max(dim=1)  # (B, 2H): each unit's max and the token holding it
+    out = torch.zeros(states.shape[:2], dtype=states.dtype, device=states.device)
+    return out.scatter_add_(1, where, values * w)  # (B, T)
+
+
+@torch.no_grad()
+def decompose(model: BiLSTMClassifier, ids: torch.Tensor, lengths: torch.Tensor) -> Decomposition:
+    """One forward pass (eval mode) giving the logits and each token's exact share of them."""
+    states = model.token_states(ids, lengths)  # (B, T, 2H)
+    features = model.pool(states, lengths)  # (B, F)
+    logits = model.fc(features).squeeze(1)  # (B,)
+    w = model.fc.weight[0]  # (F,)
+    D = states.shape[2]
+    # Summing in float64 keeps the parts within 1e-6 of the logit even for long reviews.
+    s64, w64 = states.double(), w.double()
+    pooling = model.config.pooling
+    if pooling == "last":
+        contributions = _last(s64, lengths, w64)
+    elif pooling == "mean":
+        contributions = _mean(s64, lengths, w64)
+    elif pooling == "max":
+        contributions = _max(s64, lengths, w64)
+    else:  # max+mean: features are [max, mean]
+        contributions = _max(s64, lengths, w64[:D]) + _mean(s64, lengths, w64[D:])
+    return Decomposition(states, contributions.float(), float(model.fc.bias[0]), logits, features)
+
+
+def unit_importance(model: BiLSTMClassifier, features: torch.Tensor) -> torch.Tensor:
+    """(F,) features of one review -> (2H,) |weight x activation| per top-layer unit, summed over its pooled copies."""
+    D = 2 * model.config.hidden_size
+    parts = (model.fc.weight[0] * features).reshape(-1, D)  # (copies, 2H)
+    return parts.sum(dim=0).abs()

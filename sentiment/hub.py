@@ -1,0 +1,74 @@
+"""Model folders: writing one (weights, config, vocabulary, metrics, card), finding one, and pushing it to the Hub."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from huggingface_hub import HfApi, snapshot_download
+from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+from . import modelcard
+from .model import BiLSTMClassifier
+from .vocab import Vocab
+
+FILES = ("config.json", "model.safetensors", "vocab.json", "metrics.json", "README.md")
+BUNDLED = Path(__file__).resolve().parent / "pretrained"
+
+
+class ModelLoadError(RuntimeError):
+    """A model could not be found, downloaded or read."""
+
+
+def save_folder(folder: str | Path, model: BiLSTMClassifier, vocab: Vocab, metrics: dict) -> Path:
+    """config.json + model.safetensors (through the Hub mixin), vocab.json, metrics.json and the model card."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    # The card goes first: save_pretrained only writes its own generic card where none exists.
+    (folder / "README.md").write_text(modelcard.render(metrics))
+    model.save_pretrained(folder)
+    vocab.save(folder / "vocab.json")
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return folder
+
+
+def push(folder: str | Path, repo_id: str, token: str | None = None) -> str:
+    """Upload a model folder; the folder stays whatever happens. Returns the repo's URL."""
+    api = HfApi(token=token or os.environ.get("HF_TOKEN"))
+    try:
+        api.create_repo(repo_id, exist_ok=True, repo_type="model")
+        metrics = json.loads((Path(folder) / "metrics.json").read_text())
+        (Path(folder) / "README.md").write_text(modelcard.render(metrics, repo_id))
+        api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="model",
+                          allow_patterns=list(FILES), commit_message="Upload imdb-bilstm model")
+    except (HfHubHTTPError, OSError, ValueError) as e:
+        raise ModelLoadError(f"Upload to {repo_id} failed ({_reason(e)}); the model is still in {folder}, "
+                             "upload it later with `hf upload` or train.py --push-to-hub.") from e
+    return f"https://huggingface.co/{repo_id}"
+
+
+def resolve(source: str | Path | None) -> Path:
+    """A local folder for `source`: None (the bundled model), a model folder, or a Hub repo id (cached download)."""
+    if source is None:
+        source = BUNDLED
+    path = Path(source).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(f"{path} is not a model folder: it has no config.json (train.py writes one).")
+        return path
+    if str(source).count("/") != 1 or str(source).startswith((".", "/", "~")):
+        raise ModelLoadError(f"No model folder at {source}, and it is not a Hub repo id of the form owner/name.")
+    try:
+        return Path(snapshot_download(repo_id=str(source), allow_patterns=list(FILES),
+                                      token=os.environ.get("HF_TOKEN")))
+    except LocalEntryNotFoundError as e:
+        raise ModelLoadError(f"Cannot reach the Hugging Face Hub and {source} is not in the local cache; "
+                             "connect, or pass a local model folder.") from e
+    except (HfHubHTTPError, OSError, ValueError) as e:
+        raise ModelLoadError(f"Could not download {source} from the Hugging Face Hub ({_reason(e)}).") from e
+
+
+def _reason(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__

@@ -1,0 +1,58 @@
+"""The model folder's README.md: a Hub model card with the measured figures and a `model-index` block."""
+
+from __future__ import annotations
+
+import json
+
+
+def render(metrics: dict, repo_id: str | None = None) -> str:
+    """A model card built only from `metrics` (what train.py or evaluate measured), never from typed-in numbers."""
+    test = metrics.get("test") or {}
+    valid = metrics.get("valid") or {}
+    cfg = metrics["config"]
+    model = cfg["model"]
+    name = repo_id or "imdb-bilstm"
+    front = ["---", "license: mit", "language: en", "library_name: imdb-bilstm", "pipeline_tag: text-classification",
+             "tags:", "- sentiment-analysis", "- lstm", "- imdb", "- pytorch_model_hub_mixin", "datasets:",
+             "- stanfordnlp/imdb"]
+    if "accuracy" in test:
+        front += ["model-index:", f"- name: {name}", "  results:", "  - task:", "      type: text-classification",
+                  "      name: Sentiment analysis", "    dataset:", "      type: stanfordnlp/imdb", "      name: IMDB",
+                  "      split: test", "    metrics:", "    - type: accuracy", f"      value: {test['accuracy']:.4f}",
+                  "    - type: loss", f"      value: {test['loss']:.4f}"]
+    front.append("---")
+    epochs = metrics.get("history", [])
+    secs = [row["seconds"] for row in epochs]
+    lines = [
+        f"# {name}",
+        "",
+        f"A bidirectional LSTM ({model['num_layers']} layer(s), hidden size {model['hidden_size']}, "
+        f"{model['pooling']} pooling) over GloVe 6B {model['embedding_dim']}d embeddings, trained on the IMDB "
+        "Large Movie Review Dataset (Maas et al., 2011) to tell positive from negative reviews. "
+        "Made with the `imdb-bilstm` project's `train.py`; load it with `sentiment.load_model`.",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+    ]
+    if test:
+        lines.append(f"| test accuracy (25,000 reviews) | {100 * test['accuracy']:.2f}% |")
+        lines.append(f"| test loss | {test['loss']:.4f} |")
+    if valid:
+        lines.append(f"| validation accuracy (best epoch) | {100 * valid['accuracy']:.2f}% |")
+    lines += [
+        f"| epochs run (best) | {len(epochs)} ({metrics.get('best_epoch')}) |",
+        f"| seconds per epoch | {sum(secs) / max(len(secs), 1):.1f} on {metrics.get('device')} |",
+        f"| vocabulary | {metrics.get('vocab_size')} tokens, GloVe covers {100 * metrics['glove']['vocab_share']:.1f}% "
+        f"of it and {100 * metrics['glove']['token_share']:.1f}% of training tokens |",
+        "",
+        "Tokens are spaCy's English tokenizer (`spacy.blank(\"en\")`), lower-cased, after removing HTML markup. "
+        "The validation split is 10% of the training reviews; the test split was scored once, at the end.",
+        "",
+        "## Training configuration",
+        "",
+        "```json",
+        json.dumps(cfg, indent=2),
+        "```",
+        "",
+    ]
+    return "\n".join(front + [""] + lines)

@@ -1,0 +1,78 @@
+"""Cleaning and tokenizing reviews, keeping each token's character span in the original text."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+# HTML tags (IMDB reviews use `<br />` for line breaks, a few use <i>, <b>) and character entities.
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,40}>|&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,5}|[A-Za-z]{2,8});")
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """A review's tokens (lower-cased, as the model sees them) and their spans in the original text."""
+
+    tokens: list[str]
+    spans: list[tuple[int, int]]
+
+
+def clean(text: str) -> tuple[str, list[int]]:
+    """Replace markup by a space and entities by their character; return the text and, per character, its source offset."""
+    out: list[str] = []
+    offsets: list[int] = []
+    pos = 0
+    for m in _MARKUP.finditer(text):
+        out.append(text[pos:m.start()])
+        offsets.extend(range(pos, m.start()))
+        piece = m.group()
+        replacement = " " if piece.startswith("<") else html.unescape(piece)
+        out.append(replacement)
+        offsets.extend([m.start()] * len(replacement))
+        pos = m.end()
+    out.append(text[pos:])
+    offsets.extend(range(pos, len(text)))
+    offsets.append(len(text))  # one past the end, so that an end offset always maps
+    return "".join(out), offsets
+
+
+class Tokenizer:
+    """spaCy's rule-based English tokenizer (`spacy.blank("en")`, no model download) after cleaning."""
+
+    def __init__(self, lowercase: bool = True):
+        # Imported here, not at the top: training from an encoded corpus (on a GPU machine) needs no spaCy.
+        import spacy
+
+        self.lowercase = lowercase
+        self._nlp = spacy.blank("en")
+        self._spacy_version = spacy.__version__
+
+    @property
+    def settings(self) -> dict:
+        """What changes the token stream; part of the corpus cache key."""
+        return {"tokenizer": "spacy.blank(en)", "spacy": self._spacy_version, "lowercase": self.lowercase,
+                "markup": _MARKUP.pattern, "version": 1}
+
+    def __call__(self, text: str) -> list[str]:
+        return self.tokenize(text).tokens
+
+    def tokenize(self, text: str) -> Tokenized:
+        cleaned, offsets = clean(text)
+        return self._collect(self._nlp.make_doc(cleaned), offsets)
+
+    def pipe(self, texts, batch_size: int = 500):
+        """Token lists for many texts; faster than calling one by one."""
+        cleaned = (clean(t)[0] for t in texts)
+        for doc in self._nlp.tokenizer.pipe(cleaned, batch_size=batch_size):
+            yield [t.lower_ if self.lowercase else t.text for t in doc if not t.is_space]
+
+    def _collect(self, doc, offsets: list[int]) -> Tokenized:
+        tokens, spans = [], []
+        for t in doc:
+            if t.is_space:
+                continue
+            tokens.append(t.lower_ if self.lowercase else t.text)
+            end = t.idx + len(t.text)
+            spans.append((offsets[t.idx], offsets[end - 1] + 1))
+        return Tokenized(tokens, spans)

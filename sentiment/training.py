@@ -1,0 +1,174 @@
+"""The training loop: one epoch function for training and evaluation, and `fit` with best-validation weights."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from . import checkpoint
+from .batching import Dataset
+from .config import TrainConfig
+from .model import BiLSTMClassifier
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.backends.cudnn.deterministic = True  # repeatable runs on CUDA too, at little cost for an LSTM
+    torch.backends.cudnn.benchmark = False
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"--device {name} was asked for, but torch sees no CUDA device; use --device cpu.")
+    return torch.device(name)
+
+
+@dataclass
+class EpochStats:
+    loss: float
+    accuracy: float
+    examples: int
+    tokens: int
+    seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / max(self.seconds, 1e-9)
+
+
+class Progress:
+    """How many batches of the running epoch are done, and the RNG state before the next; read on interruption."""
+
+    def __init__(self):
+        self.batches = 0
+        self.rng = None
+
+
+def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, scheduler=None,
+              clip: float = 0.0, amp: bool = False, total: int | None = None, desc: str = "",
+              progress: Progress | None = None) -> EpochStats:
+    """Train on `batches` when an optimizer is given, else evaluate; returns mean loss and accuracy."""
+    training = optimizer is not None
+    model.train(training)
+    loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
+    loss_sum, correct, examples, tokens = 0.0, 0, 0, 0
+    start = time.perf_counter()
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda"
+                else contextlib.nullcontext())
+    bar = tqdm(batches, total=total, desc=desc, unit="batch", leave=False, mininterval=1.0)
+    with torch.set_grad_enabled(training):
+        for batch in bar:
+            if progress is not None:  # so that a resumed run draws the same dropout masks
+                progress.rng = checkpoint.rng_state()
+            batch = batch.to(device)
+            with autocast:
+                logits = model(batch.ids, batch.lengths).float()
+            loss = loss_fn(logits, batch.labels)
+            if training:
+                optimizer.zero_grad(set_to_none=True)
+                (loss / len(batch.labels)).backward()
+                if clip:
+                    nn.utils.clip_grad_norm_(model.parameters(), clip)
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+            loss_sum += loss.item()
+            correct += int(((logits > 0).float() == batch.labels).sum())
+            examples += len(batch.labels)
+            tokens += int(batch.lengths.sum())
+            if progress is not None:
+                progress.batches += 1
+            bar.set_postfix(loss=f"{loss_sum / examples:.4f}", acc=f"{correct / examples:.4f}", refresh=False)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return EpochStats(loss_sum / max(examples, 1), correct / max(examples, 1), examples, tokens,
+                      time.perf_counter() - start)
+
+
+def evaluate(model, dataset: Dataset, device, batch_size: int = 128, desc: str = "eval") -> EpochStats:
+    return run_epoch(model, dataset.batches(batch_size, shuffle=False), device,
+                     total=dataset.num_batches(batch_size), desc=desc)
+
+
+def make_optimizer(model: BiLSTMClassifier, cfg: TrainConfig, steps_per_epoch: int):
+    if cfg.freeze_embeddings:
+        model.embedding.weight.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    scheduler = None
+    if cfg.lr_schedule == "cosine":
+        total = max(cfg.epochs * steps_per_epoch, 1)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total) / total)))
+    elif cfg.lr_schedule != "constant":
+        raise ValueError(f"lr_schedule must be 'constant' or 'cosine', not {cfg.lr_schedule!r}.")
+    return optimizer, scheduler
+
+
+def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfig, device: torch.device,
+        state_dir: str | Path, resume: bool = False, log=print) -> dict:
+    """Train for cfg.epochs, keeping the weights with the best validation loss; resumable from `state_dir`.
+
+    A checkpoint is written after every epoch and when training is interrupted (Ctrl-C or an error), with
+    the number of batches done, so that `resume=True` continues from the same batch of the same epoch.
+    """
+    state_dir = Path(state_dir)
+    steps = train.num_batches(cfg.batch_size)
+    optimizer, scheduler = make_optimizer(model, cfg, steps)
+    progress = {"epoch": 0, "batch": 0, "history": [], "best_valid_loss": None, "best_epoch": None}
+    if resume:
+        if not checkpoint.exists(state_dir / "last"):
+            raise FileNotFoundError(f"--resume: no checkpoint in {state_dir / 'last'}; start without --resume.")
+        progress = checkpoint.load(state_dir / "last", model, optimizer, scheduler, device)
+        log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']}")
+    patience_left = cfg.patience
+    while progress["epoch"] < cfg.epochs:
+        epoch = progress["epoch"] + 1
+        done = Progress()
+        batches = itertools.islice(train.batches(cfg.batch_size, shuffle=True, seed=cfg.seed * 1000 + epoch),
+                                   progress["batch"], None)
+        try:
+            stats = run_epoch(model, batches, device, optimizer, scheduler, cfg.clip, cfg.amp,
+                              total=steps - progress["batch"], desc=f"epoch {epoch}", progress=done)
+        except BaseException:
+            progress["batch"] += done.batches
+            checkpoint.save(state_dir / "last", model, optimizer, scheduler, progress, rng=done.rng)
+            log(f"\ninterrupted in epoch {epoch} after {progress['batch']} batches; "
+                f"checkpoint saved, continue with --resume")
+            raise
+        val = evaluate(model, valid, device, desc="validation")
+        row = {"epoch": epoch, "train_loss": stats.loss, "train_accuracy": stats.accuracy,
+               "valid_loss": val.loss, "valid_accuracy": val.accuracy, "seconds": stats.seconds,
+               "tokens_per_second": stats.tokens_per_second}
+        if progress["batch"]:  # a resumed epoch: its train figures cover only the batches run after resuming
+            row["resumed_at_batch"] = progress["batch"]
+        progress["history"].append(row)
+        improved = progress["best_valid_loss"] is None or val.loss < progress["best_valid_loss"]
+        if improved:
+            progress["best_valid_loss"], progress["best_epoch"] = val.loss, epoch
+            checkpoint.save(state_dir / "best", model, optimizer, scheduler, progress)
+        progress["epoch"], progress["batch"] = epoch, 0
+        checkpoint.save(state_dir / "last", model, optimizer, scheduler, progress)
+        log(f"epoch {epoch:2d} | train loss {stats.loss:.4f} acc {stats.accuracy:.4f} | valid loss {val.loss:.4f} "
+            f"acc {val.accuracy:.4f} | {stats.tokens_per_second:,.0f} tokens/s | {stats.seconds:.0f} s"
+            + (" *" if improved else ""))
+        patience_left = cfg.patience if improved else patience_left - 1
+        if cfg.patience and patience_left <= 0:
+            log(f"no better validation loss for {cfg.patience} epochs; stopping early")
+            break
+    checkpoint.load_weights(state_dir / "best", model)
+    return progress

@@ -1,0 +1,69 @@
+import json
+
+import pytest
+import torch
+
+import train
+from sentiment import load_model
+from sentiment.config import preset
+from sentiment.pipeline import train_model
+
+
+def test_train_py_writes_a_complete_model_folder(tiny_model_dir):
+    for name in ("config.json", "model.safetensors", "vocab.json", "metrics.json", "README.md"):
+        assert (tiny_model_dir / name).is_file(), name
+    metrics = json.loads((tiny_model_dir / "metrics.json").read_text())
+    assert metrics["test"]["reviews"] == 6 and metrics["valid"]["reviews"] == 1
+    assert metrics["epochs_run"] == 1 and metrics["config"]["batch_size"] == 4
+    assert 0 <= metrics["glove"]["vocab_share"] <= 1 and metrics["data"]["sha256"]
+    card = (tiny_model_dir / "README.md").read_text()
+    assert "model-index" in card and f"{metrics['test']['accuracy']:.4f}" in card
+    assert not list(tiny_model_dir.glob("*.pt")) and not list(tiny_model_dir.glob("*.bin"))
+
+
+def test_saved_folder_reloads_to_identical_logits(imdb_dir, glove_txt, tmp_path):
+    cfg = preset("seed", epochs=1, batch_size=4, hidden_size=8, pooling="max+mean")
+    model, _ = train_model(cfg, imdb_dir, glove_txt, tmp_path / "m", torch.device("cpu"), tmp_path / "cache",
+                           log=lambda *a: None)
+    clf = load_model(tmp_path / "m")
+    ids, lengths = torch.randint(0, 20, (3, 12)), torch.tensor([12, 5, 1])
+    assert torch.equal(model(ids, lengths), clf.model(ids, lengths))
+
+
+def test_second_run_reuses_the_encoded_corpus(imdb_dir, glove_txt, tmp_path):
+    cfg = preset("seed", epochs=1, batch_size=4, hidden_size=4)
+    for out in ("a", "b"):
+        train_model(cfg, imdb_dir, glove_txt, tmp_path / out, torch.device("cpu"), tmp_path / "cache", log=lambda *a: None)
+    assert len(list((tmp_path / "cache").glob("corpus-*"))) == 1
+
+
+def test_interrupted_run_resumes_where_it_stopped(imdb_dir, glove_txt, tmp_path, monkeypatch):
+    """An error in epoch 2 leaves a checkpoint; --resume finishes the run with the same result as no interruption."""
+    args = ["--data", str(imdb_dir), "--vectors", str(glove_txt), "--preset", "seed", "--epochs", "3",
+            "--hidden-size", "8", "--batch-size", "4", "--cache-dir", str(tmp_path / "cache"), "--device", "cpu"]
+    assert train.main(args + ["--out", str(tmp_path / "straight")]) == 0
+
+    real_step, calls = torch.optim.Adam.step, {"n": 0}
+
+    def flaky_step(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 5:  # epoch 2, second batch (3 batches an epoch)
+            raise KeyboardInterrupt
+        return real_step(self, *a, **k)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", flaky_step)
+    assert train.main(args + ["--out", str(tmp_path / "broken")]) == 130
+    progress = json.loads((tmp_path / "broken" / "checkpoints" / "last" / "state.json").read_text())["progress"]
+    assert (progress["epoch"], progress["batch"]) == (1, 1)
+    monkeypatch.setattr(torch.optim.Adam, "step", real_step)
+    assert train.main(args + ["--out", str(tmp_path / "broken"), "--resume"]) == 0
+    a = json.loads((tmp_path / "straight" / "metrics.json").read_text())
+    b = json.loads((tmp_path / "broken" / "metrics.json").read_text())
+    assert a["test"]["loss"] == pytest.approx(b["test"]["loss"], abs=1e-6)
+
+
+def test_missing_data_is_one_clear_error(tmp_path, glove_txt, capsys):
+    code = train.main(["--data", str(tmp_path / "nowhere"), "--vectors", str(glove_txt), "--out", str(tmp_path / "o"),
+                       "--cache-dir", str(tmp_path / "c")])
+    assert code == 2
+    assert "No IMDB data at" in capsys.readouterr().err
