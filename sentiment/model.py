@@ -46,14 +46,53 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
                             dropout=config.dropout if config.num_layers > 1 else 0.0)
         self.dropout = nn.Dropout(config.dropout)
         self.fc = nn.Linear(config.num_features, 1)
+        self._shells: dict[int, nn.LSTM] = {}  # see _one_way; not submodules, so not in the state dict
 
     def token_states(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The top layer's output at every token, forward half then backward half; zeros at padding."""
-        embedded = self.dropout(self.embedding(ids))  # (B, T, E)
-        packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed)
-        states, _ = pad_packed_sequence(out, batch_first=True, total_length=ids.shape[1])  # (B, T, 2H)
-        return states
+        return self.states_from_embeddings(self.embedding(ids), lengths)  # (B, T, 2H)
+
+    def states_from_embeddings(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """(B, T, E) embeddings -> (B, T, 2H) top-layer outputs; gradient methods start here."""
+        embedded = self.dropout(embedded)
+        if embedded.is_cuda:  # cuDNN runs packed sequences fast
+            packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out, _ = self.lstm(packed)
+            states, _ = pad_packed_sequence(out, batch_first=True, total_length=embedded.shape[1])  # (B, T, 2H)
+            return states
+        return self._states_right_padded(embedded, lengths)
+
+    def _states_right_padded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The packed result, computed without packing (PyTorch's CPU LSTM is 3-30x slower on packed batches).
+
+        Each direction of each layer runs as a one-way LSTM over a right-padded batch, the backward one over
+        each review reversed within its length, so padding only ever comes after a review's real tokens and
+        cannot change their states. Same weights, same state dict as the packed path.
+        """
+        B, T, _ = x.shape
+        H, lstm = self.config.hidden_size, self.lstm
+        steps = torch.arange(T, device=x.device)[None, :]  # (1, T)
+        lengths = lengths.to(x.device)[:, None]  # (B, 1)
+        real = steps < lengths  # (B, T)
+        reverse = torch.where(real, lengths - 1 - steps, steps)[..., None]  # (B, T, 1): flips each real prefix
+        out = x
+        for layer in range(lstm.num_layers):
+            if layer:
+                out = nn.functional.dropout(out, lstm.dropout, self.training)
+            forward = self._one_way(out, layer, "")  # (B, T, H)
+            backward = self._one_way(out.gather(1, reverse.expand_as(out)), layer, "_reverse")
+            out = torch.cat([forward, backward.gather(1, reverse.expand(B, T, H))], dim=2)  # (B, T, 2H)
+        return out * real[..., None]  # zeros at padding, as pad_packed_sequence gives
+
+    def _one_way(self, x: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
+        """One direction of one layer of self.lstm, as a one-layer, one-way LSTM over (B, T, in)."""
+        size = x.shape[2]  # one shell LSTM per input size; its own weights are never used
+        if size not in self._shells:
+            self._shells[size] = nn.LSTM(size, self.config.hidden_size, batch_first=True)
+        shell = self._shells[size]
+        weights = {f"{n}_l0": getattr(self.lstm, f"{n}_l{layer}{suffix}")
+                   for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        return torch.func.functional_call(shell, weights, (x,))[0]
 
     def pool(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """(B, T, 2H) -> (B, F): last states, or max / mean / both over the real tokens."""

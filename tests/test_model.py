@@ -37,3 +37,20 @@ def test_save_and_load_round_trip(tmp_path):
 def test_unknown_pooling_is_refused():
     with pytest.raises(ValueError, match="pooling must be one of"):
         BiLSTMClassifier(ModelConfig(pooling="attention"))
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_cpu_path_equals_packed_lstm(layers):
+    """The right-padded CPU path gives what nn.LSTM gives on packed sequences, outputs and gradients."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    torch.manual_seed(layers)
+    model = BiLSTMClassifier(ModelConfig(vocab_size=30, embedding_dim=5, hidden_size=6, num_layers=layers)).eval()
+    ids, lengths = torch.randint(2, 30, (4, 11)), torch.tensor([11, 3, 7, 1])
+    emb = model.embedding(ids)
+    packed = pack_padded_sequence(emb, lengths, batch_first=True, enforce_sorted=False)
+    reference, _ = pad_packed_sequence(model.lstm(packed)[0], batch_first=True, total_length=11)
+    ours = model.states_from_embeddings(emb, lengths)
+    assert torch.allclose(ours, reference, atol=1e-6)
+    grads = [torch.autograd.grad(out.sum(), model.lstm.weight_hh_l0)[0] for out in (ours, reference)]
+    assert torch.allclose(*grads, atol=1e-5)
