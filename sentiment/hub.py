@@ -42,7 +42,7 @@ def push(folder: str | Path, repo_id: str, token: str | None = None) -> str:
         (Path(folder) / "README.md").write_text(modelcard.render(metrics, repo_id))
         api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="model",
                           allow_patterns=list(FILES), commit_message="Upload imdb-bilstm model")
-    except (HfHubHTTPError, OSError, ValueError) as e:
+    except Exception as e:  # any failure (network, auth, HTTP) ends in the same advice
         raise ModelLoadError(f"Upload to {repo_id} failed ({_reason(e)}); the model is still in {folder}, "
                              "upload it later with `hf upload` or train.py --push-to-hub.") from e
     return f"https://huggingface.co/{repo_id}"

@@ -60,8 +60,11 @@ class Progress:
 
 def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, scheduler=None,
               clip: float = 0.0, amp: bool = False, total: int | None = None, desc: str = "",
-              progress: Progress | None = None) -> EpochStats:
-    """Train on `batches` when an optimizer is given, else evaluate; returns mean loss and accuracy."""
+              progress: Progress | None = None, logits_out: np.ndarray | None = None) -> EpochStats:
+    """Train on `batches` when an optimizer is given, else evaluate; returns mean loss and accuracy.
+
+    `logits_out`: an array with a slot per example of the dataset, filled with each example's logit.
+    """
     training = optimizer is not None
     model.train(training)
     loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
@@ -86,6 +89,8 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
+            if logits_out is not None:
+                logits_out[batch.rows] = logits.detach().cpu().numpy()
             loss_sum += loss.item()
             correct += int(((logits > 0).float() == batch.labels).sum())
             examples += len(batch.labels)
@@ -99,9 +104,10 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
                       time.perf_counter() - start)
 
 
-def evaluate(model, dataset: Dataset, device, batch_size: int = 128, desc: str = "eval") -> EpochStats:
+def evaluate(model, dataset: Dataset, device, batch_size: int = 128, desc: str = "eval",
+             logits_out: np.ndarray | None = None) -> EpochStats:
     return run_epoch(model, dataset.batches(batch_size, shuffle=False), device,
-                     total=dataset.num_batches(batch_size), desc=desc)
+                     total=dataset.num_batches(batch_size), desc=desc, logits_out=logits_out)
 
 
 def make_optimizer(model: BiLSTMClassifier, cfg: TrainConfig, steps_per_epoch: int):

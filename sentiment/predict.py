@@ -1,0 +1,47 @@
+"""Score reviews from a file (one per line) or stdin; print CSV rows `probability,label,text`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+from tqdm.auto import tqdm
+
+from .classifier import load_model
+from .hub import ModelLoadError
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m sentiment.predict", description=__doc__)
+    p.add_argument("file", help="a text file with one review per line, or - for standard input")
+    p.add_argument("--model", help="model folder or Hub repo id (default: the bundled model)")
+    p.add_argument("--batch-size", type=int, default=64, help="reviews scored together")
+    args = p.parse_args(argv)
+    try:
+        clf = load_model(args.model)
+        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    except (ModelLoadError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    with stream:
+        try:
+            lines = [line.rstrip("\n") for line in stream]
+        except UnicodeDecodeError:
+            print(f"error: {args.file} is not UTF-8 text; save it as UTF-8 and try again.", file=sys.stderr)
+            return 2
+    reviews = [line for line in lines if line.strip()]  # blank lines carry no review
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["probability", "label", "text"])
+    chunk = args.batch_size * 16
+    with tqdm(total=len(reviews), unit="review", disable=len(reviews) < 1000, file=sys.stderr) as bar:
+        for start in range(0, len(reviews), chunk):
+            batch = reviews[start:start + chunk]
+            for text, prob in zip(batch, clf.predict_proba(batch, args.batch_size)):
+                writer.writerow([f"{prob:.4f}", "positive" if prob >= 0.5 else "negative", text])
+            bar.update(len(batch))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
