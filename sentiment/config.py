@@ -33,7 +33,7 @@ PRESETS = {
     "default": TrainConfig(
         model=ModelConfig(pooling="max+mean", num_layers=2, hidden_size=256, dropout=0.5,
                           max_tokens=800, truncate="head+tail"),
-        vocab_size=25_000, batch_size=64, epochs=8, lr=2e-3, weight_decay=0.0, lr_schedule="cosine",
+        vocab_size=25_000, batch_size=64, epochs=5, lr=2e-3, weight_decay=0.0, lr_schedule="cosine",
         clip=5.0, patience=0),
 }
 
