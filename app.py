@@ -1,0 +1,151 @@
+"""The playground: a review's sentiment, and which words moved the BiLSTM, read from its hidden states."""
+
+import argparse
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sentiment import SentimentClassifier, load_model, render  # noqa: E402
+from sentiment.hub import ModelLoadError  # noqa: E402
+
+MAX_CHARS = 20_000  # the text box's limit; a longer paste is cut there, and the app says so
+
+EXAMPLES = [
+    "What a joy this film is. The two leads have real warmth, the jokes land, and the last twenty minutes had the "
+    "whole audience cheering. I walked out grinning and I have already told three friends to go and see it.",
+    "Two hours I will never get back. The plot makes no sense, the dialogue is wooden, and the lead looks bored in "
+    "every scene. Even the soundtrack is irritating. Avoid.",
+    "The first half is gorgeous to look at and the cast is excellent, but the story runs out of ideas halfway "
+    "through and the ending drags on far too long.",
+    "I expected to hate it, but honestly it was not bad at all.",
+    "Oh great, another three-hour superhero movie where the city gets destroyed again. Just what the world needed. "
+    "I especially loved checking my watch every ten minutes.",
+    "I went in knowing nothing about this little film and came out moved. It opens slowly, with a family packing up "
+    "a house by the sea after the father's death, and for a while I wondered where it was going. The script trusts "
+    "its audience: nobody explains their feelings, and the silences say more than the words. The mother, played "
+    "with enormous restraint, holds the whole thing together; there is a scene in a kitchen, late at night, that I "
+    "will remember for a long time. The photography is beautiful without showing off, and the music is used "
+    "sparingly. It is not perfect. A subplot about the younger brother's job goes nowhere, and one or two scenes "
+    "feel like they belong in a different, broader film. But these are small complaints about a film that is "
+    "honest, funny in unexpected places, and deeply felt. Highly recommended.",
+]
+
+HOW_TO_READ = """
+**How to read this.** Each word's colour is its *share* of the model's score: green words push the verdict towards
+positive, red words towards negative, and the stronger the colour, the bigger the push. The shares are read
+straight from the LSTM's hidden states in the same forward pass that makes the prediction, and they add up
+*exactly* to the model's score (in logit units; P(positive) = sigmoid(score)). Hover a word to see its number.
+
+The curve shows P(positive) after each token, adding the shares in reading order: where it jumps, the model
+changed its mind. The hidden-unit view shows what single units of the top LSTM layer respond to.
+
+What these are not: a human rationale, or proof of why a review is good or bad. They show how *this model*
+arrived at its number, including its mistakes.
+"""
+
+CSS = """
+.review { line-height: 2.0; font-size: 1.05rem; white-space: pre-wrap; }
+.tok { border-radius: 4px; padding: 1px 2px; }
+.legend { margin: 0.5rem 0; font-size: 0.9rem; line-height: 2.0; }
+.unit { margin-bottom: 0.8rem; line-height: 1.9; }
+.unit-name { font-weight: 600; font-size: 0.9rem; }
+.cut { color: #6b7280; font-style: italic; }
+"""
+
+
+def analyze(clf: SentimentClassifier, text: str):
+    """One review -> the verdict, highlighted text, reading curve, unit rows and notes for the page."""
+    cut = text is not None and len(text) >= MAX_CHARS
+    try:
+        e = clf.explain(text or "")
+    except ValueError:
+        empty = pd.DataFrame({"token #": [], "P(positive)": [], "token": []})
+        return None, "<p><em>Type or paste a movie review, or click an example below.</em></p>", empty, "", ""
+    curve = pd.DataFrame({"token #": range(1, len(e.tokens) + 1), "P(positive)": e.reading_curve,
+                          "token": e.tokens})
+    note = render.notes(e)
+    if cut:
+        note = f"Only the first {MAX_CHARS:,} characters were read. " + note
+    return render.verdict(e), render.legend(e) + render.highlight(e), curve, render.units_view(e), note
+
+
+def predict(clf: SentimentClassifier, text: str) -> dict:
+    """The API's JSON: probabilities and each token's share of the logit."""
+    try:
+        e = clf.explain(text)
+    except ValueError as err:
+        return {"error": str(err)}
+    return {"label": e.label, "probability_positive": e.probability, "logit": e.logit, "bias": e.bias,
+            "tokens": e.tokens, "contributions": e.contributions, "spans": e.spans, "truncated": e.truncated}
+
+
+def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
+    with gr.Blocks(title="Why did the LSTM say that? IMDB sentiment, token by token") as demo:
+        gr.Markdown("# Why did the LSTM say that?\nA bidirectional LSTM trained on 25,000 IMDB reviews reads yours, "
+                    "and shows which words moved it.")
+        if notice:
+            gr.Markdown(f"**Note:** {notice}")
+        with gr.Row():
+            with gr.Column(scale=3):
+                text = gr.Textbox(label="Movie review", lines=6, max_length=MAX_CHARS,
+                                  placeholder="Paste a review, or click an example below…")
+                button = gr.Button("Analyse", variant="primary")
+            with gr.Column(scale=2):
+                label = gr.Label(label="Verdict", num_top_classes=2)
+                note = gr.Markdown()
+        highlighted = gr.HTML(label="Which words moved the model")
+        curve = gr.LinePlot(x="token #", y="P(positive)", tooltip=["token #", "token", "P(positive)"],
+                            y_lim=[0, 1], title="How the verdict builds up, token by token", height=260)
+        with gr.Accordion("Hidden units: what single LSTM units track", open=False):
+            units = gr.HTML()
+        gr.Examples(EXAMPLES, inputs=text, label="Examples (click one)")
+        with gr.Accordion("How to read this", open=False):
+            gr.Markdown(HOW_TO_READ)
+        gr.Markdown(f"<small>Model: {clf.describe()}. Highlights are exact decompositions of the model's "
+                    "score; see the project's README for the method.</small>")
+        outputs = [label, highlighted, curve, units, note]
+        fn = lambda t: analyze(clf, t)  # noqa: E731
+        button.click(fn, text, outputs, api_name="analyze")
+        text.submit(fn, text, outputs, api_visibility="private")
+        text.change(fn, text, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+
+        def predict_api(text: str) -> dict:
+            return predict(clf, text)
+
+        gr.api(predict_api, api_name="predict")
+    return demo
+
+
+def load_with_fallback(source: str | None) -> tuple[SentimentClassifier, str]:
+    """The asked-for model, or the bundled one with a note saying why."""
+    if source:
+        try:
+            return load_model(source), ""
+        except ModelLoadError as e:
+            return load_model(), f"{e} Showing the bundled model instead."
+    return load_model(), ""
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--model", default=os.environ.get("SENTIMENT_MODEL"),
+                   help="model folder or Hub repo id (default: $SENTIMENT_MODEL, else the bundled model)")
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                   help="address to listen on (0.0.0.0 for every interface; Spaces set GRADIO_SERVER_NAME)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)), help="port")
+    p.add_argument("--share", action="store_true", help="also open a public share link")
+    args = p.parse_args()
+    clf, notice = load_with_fallback(args.model)
+    if notice:
+        print(notice)
+    demo = build_demo(clf, notice)
+    demo.queue(default_concurrency_limit=2, max_size=64)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=CSS,
+                theme=gr.themes.Soft())
+
+
+if __name__ == "__main__":
+    main()
