@@ -93,15 +93,15 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
                 text = gr.Textbox(label="Movie review", lines=6, max_length=MAX_CHARS,
                                   placeholder="Paste a review, or click an example below…")
                 button = gr.Button("Analyse", variant="primary")
+                gr.Examples(EXAMPLES, inputs=text, label="Examples (click one)")
             with gr.Column(scale=2):
                 label = gr.Label(label="Verdict", num_top_classes=2)
                 note = gr.Markdown()
         highlighted = gr.HTML(label="Which words moved the model")
         curve = gr.LinePlot(x="token #", y="P(positive)", tooltip=["token #", "token", "P(positive)"],
-                            y_lim=[0, 1], title="How the verdict builds up, token by token", height=260)
+                            y_lim=[0, 1], title="P(positive) after each token", height=260)
         with gr.Accordion("Hidden units: what single LSTM units track", open=False):
             units = gr.HTML()
-        gr.Examples(EXAMPLES, inputs=text, label="Examples (click one)")
         with gr.Accordion("How to read this", open=False):
             gr.Markdown(HOW_TO_READ)
         gr.Markdown(f"<small>Model: {clf.describe()}. Highlights are exact decompositions of the model's "

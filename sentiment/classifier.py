@@ -14,7 +14,7 @@ import torch
 
 from . import hub
 from .batching import Dataset, truncate
-from .explain import decompose, unit_importance
+from .explain import decompose, unit_contributions
 from .model import BiLSTMClassifier
 from .tokens import Tokenized, Tokenizer
 from .vocab import Vocab
@@ -114,11 +114,10 @@ class SentimentClassifier:
         contributions = d.contributions[0, :n].cpu().double()
         logit = float(d.logits[0])
         curve = torch.sigmoid(d.bias + torch.cumsum(contributions, 0)).tolist()
-        importance = unit_importance(self.model, d.features[0])
-        signed = (self.model.fc.weight[0] * d.features[0]).reshape(-1, importance.numel()).sum(0)
+        per_unit = unit_contributions(self.model, d.features[0])  # (2H,)
         H = self.config.hidden_size
-        units = [Unit(int(j), "forward" if j < H else "backward", float(signed[j]), d.states[0, :n, j].cpu().tolist())
-                 for j in importance.argsort(descending=True)[:top_units]]
+        units = [Unit(int(j), "forward" if j < H else "backward", float(per_unit[j]), d.states[0, :n, j].cpu().tolist())
+                 for j in per_unit.abs().argsort(descending=True)[:top_units]]
         return Explanation(
             text=text, tokens=tok.tokens, spans=tok.spans, contributions=contributions.float().tolist(),
             bias=d.bias, logit=logit, probability=1 / (1 + math.exp(-logit)), reading_curve=curve, units=units,
@@ -141,11 +140,11 @@ def load_model(source: str | Path | None = None, device: str | torch.device = "c
             model = BiLSTMClassifier.from_pretrained(str(folder), strict=True)
     except Exception as e:  # a truncated file, foreign tensors, a config that does not fit them
         raise hub.ModelLoadError(f"Could not load the weights in {folder / 'model.safetensors'} with "
-                                 f"{folder / 'config.json'}: {hub._reason(e)}") from e
+                                 f"{folder / 'config.json'}: {hub.reason(e)}") from e
     try:
         vocab = Vocab.load(folder / "vocab.json")
     except (ValueError, UnicodeDecodeError) as e:
-        raise hub.ModelLoadError(f"{folder / 'vocab.json'} is not a vocabulary file: {hub._reason(e)}") from e
+        raise hub.ModelLoadError(f"{folder / 'vocab.json'} is not a vocabulary file: {hub.reason(e)}") from e
     if len(vocab) != model.config.vocab_size:
         raise hub.ModelLoadError(f"{folder / 'vocab.json'} has {len(vocab)} tokens but the model expects "
                                  f"{model.config.vocab_size}; the folder mixes files of different models.")

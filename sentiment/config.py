@@ -29,7 +29,7 @@ class TrainConfig:
 PRESETS = {
     # The tutorial's recipe exactly (its defects fixed: markup removed, packed sequences, validation split).
     "seed": TrainConfig(),
-    # The shipped model: chosen by validation accuracy (see the README's results).
+    # The shipped model's recipe (the README's results say how it was chosen).
     "default": TrainConfig(
         model=ModelConfig(pooling="max+mean", num_layers=2, hidden_size=256, dropout=0.5,
                           max_tokens=800, truncate="head+tail"),

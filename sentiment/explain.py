@@ -26,9 +26,13 @@ class Decomposition:
     features: torch.Tensor  # (B, F) pooled features
 
 
+def _real(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """(B, T) True at real tokens, False at padding."""
+    return torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None].to(x.device)
+
+
 def _masked(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    mask = torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None].to(x.device)
-    return x * mask
+    return x * _real(x, lengths)
 
 
 def _last(states, lengths, w):
@@ -45,7 +49,7 @@ def _mean(states, lengths, w):
 
 
 def _max(states, lengths, w):
-    masked = states.masked_fill(_masked(torch.ones_like(states[..., 0]), lengths)[..., None] == 0, float("-inf"))
+    masked = states.masked_fill(~_real(states, lengths)[..., None], float("-inf"))
     values, where = masked.max(dim=1)  # (B, 2H): each unit's max and the token holding it
     out = torch.zeros(states.shape[:2], dtype=states.dtype, device=states.device)
     return out.scatter_add_(1, where, values * w)  # (B, T)
@@ -73,8 +77,7 @@ def decompose(model: BiLSTMClassifier, ids: torch.Tensor, lengths: torch.Tensor)
     return Decomposition(states, contributions.float(), float(model.fc.bias[0]), logits, features)
 
 
-def unit_importance(model: BiLSTMClassifier, features: torch.Tensor) -> torch.Tensor:
-    """(F,) features of one review -> (2H,) |weight x activation| per top-layer unit, summed over its pooled copies."""
+def unit_contributions(model: BiLSTMClassifier, features: torch.Tensor) -> torch.Tensor:
+    """(F,) features of one review -> (2H,) each top-layer unit's weight x pooled activation, summed over its copies."""
     D = 2 * model.config.hidden_size
-    parts = (model.fc.weight[0] * features).reshape(-1, D)  # (copies, 2H)
-    return parts.sum(dim=0).abs()
+    return (model.fc.weight[0] * features).reshape(-1, D).sum(dim=0)  # (copies, 2H) -> (2H,)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from huggingface_hub import HfApi, snapshot_download
-from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+from huggingface_hub.errors import LocalEntryNotFoundError
 
 from . import modelcard
 from .model import BiLSTMClassifier
@@ -43,7 +43,7 @@ def push(folder: str | Path, repo_id: str, token: str | None = None) -> str:
         api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="model",
                           allow_patterns=list(FILES), commit_message="Upload imdb-bilstm model")
     except Exception as e:  # any failure (network, auth, HTTP) ends in the same advice
-        raise ModelLoadError(f"Upload to {repo_id} failed ({_reason(e)}); the model is still in {folder}, "
+        raise ModelLoadError(f"Upload to {repo_id} failed ({reason(e)}); the model is still in {folder}, "
                              "upload it later with `hf upload` or train.py --push-to-hub.") from e
     return f"https://huggingface.co/{repo_id}"
 
@@ -65,10 +65,11 @@ def resolve(source: str | Path | None) -> Path:
     except LocalEntryNotFoundError as e:
         raise ModelLoadError(f"Cannot reach the Hugging Face Hub and {source} is not in the local cache; "
                              "connect, or pass a local model folder.") from e
-    except (HfHubHTTPError, OSError, ValueError) as e:
-        raise ModelLoadError(f"Could not download {source} from the Hugging Face Hub ({_reason(e)}).") from e
+    except Exception as e:  # HTTP, authentication, disk: one sentence either way
+        raise ModelLoadError(f"Could not download {source} from the Hugging Face Hub ({reason(e)}).") from e
 
 
-def _reason(e: Exception) -> str:
+def reason(e: Exception) -> str:
+    """The first line of an exception's message, for one-sentence errors."""
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__

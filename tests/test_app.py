@@ -101,3 +101,22 @@ def test_browser_click_example_shows_label_and_highlights(server, tmp_path):
         page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
         browser.close()
     assert (tmp_path / "page.png").stat().st_size > 10_000
+
+
+def test_unreachable_model_falls_back_to_the_bundled_one(monkeypatch, tmp_path):
+    import huggingface_hub.constants as c
+
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path))
+    clf, notice = app.load_with_fallback("someone/not-cached")
+    assert clf.source == "bundled model"
+    assert notice.startswith("Cannot reach the Hugging Face Hub") and notice.endswith("Showing the bundled model instead.")
+    assert "Note:" in build_page_text(clf, notice)
+
+
+def build_page_text(clf, notice) -> str:
+    """The Markdown blocks of the page, joined (the notice must be one of them)."""
+    import gradio as gr
+
+    demo = app.build_demo(clf, notice)
+    return " ".join(b.value for b in demo.blocks.values() if isinstance(b, gr.Markdown) and b.value)
