@@ -67,3 +67,17 @@ def test_missing_data_is_one_clear_error(tmp_path, glove_txt, capsys):
                        "--cache-dir", str(tmp_path / "c")])
     assert code == 2
     assert "No IMDB data at" in capsys.readouterr().err
+
+
+def test_offline_download_names_the_flag(tmp_path, monkeypatch, capsys):
+    import urllib.error
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    monkeypatch.setenv("IMDB_BILSTM_CACHE", str(tmp_path / "cache"))
+    assert train.main(["--out", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert "Could not download https://ai.stanford.edu/" in err and "pass its path with --data" in err
