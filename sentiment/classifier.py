@@ -81,6 +81,8 @@ class SentimentClassifier:
             part = self.tokenizer.tokenize(piece)
             tokens += part.tokens
             spans += [(a + offset, b + offset) for a, b in part.spans]
+        if not tokens:  # only markup, which cleaning removes
+            raise ValueError("The review has no words to read once markup is removed: write some text.")
         keep = truncate(np.arange(len(tokens)), self.config.max_tokens, mode)
         if len(keep) < len(tokens):
             cut = True
@@ -106,8 +108,6 @@ class SentimentClassifier:
     def explain(self, text: str, top_units: int = 8) -> Explanation:
         """Probability, per-token contributions, reading curve and top hidden units, from one forward pass."""
         tok, truncated = self.tokenize(text)
-        if not tok.tokens:  # only markup or symbols spaCy drops: nothing for the model to read
-            raise ValueError("The review has no words to read once markup is removed: write some text.")
         ids = self.vocab.encode(tok.tokens)
         n = len(ids)
         d = decompose(self.model, torch.tensor([ids], device=self.device), torch.tensor([n]))

@@ -12,6 +12,15 @@ from .classifier import load_model
 from .hub import ModelLoadError
 
 
+def _score_one(clf, text: str) -> float | None:
+    try:
+        clf.tokenize(text)  # raises, with the reason, when there is nothing to score
+    except ValueError as e:
+        print(f"skipped {text[:40]!r}: {e}", file=sys.stderr)
+        return None
+    return clf.predict_proba([text])[0]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m sentiment.predict", description=__doc__)
     p.add_argument("file", help="a text file with one review per line, or - for standard input")
@@ -37,7 +46,13 @@ def main(argv=None) -> int:
     with tqdm(total=len(reviews), unit="review", disable=len(reviews) < 1000, file=sys.stderr) as bar:
         for start in range(0, len(reviews), chunk):
             batch = reviews[start:start + chunk]
-            for text, prob in zip(batch, clf.predict_proba(batch, args.batch_size)):
+            try:
+                probs = clf.predict_proba(batch, args.batch_size)
+            except ValueError:  # a line with no words (markup only): score the chunk line by line, skip that one
+                probs = [_score_one(clf, text) for text in batch]
+            for text, prob in zip(batch, probs):
+                if prob is None:
+                    continue
                 writer.writerow([f"{prob:.4f}", "positive" if prob >= 0.5 else "negative", text])
             bar.update(len(batch))
     return 0

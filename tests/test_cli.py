@@ -31,7 +31,7 @@ def test_scores_by_hand():
 
 def test_predict_cli_prints_csv(tiny_model_dir, tmp_path):
     reviews = tmp_path / "reviews.txt"
-    reviews.write_text("A great film, I loved it.\n\nAwful, boring, a waste, \"truly\".\n")
+    reviews.write_text("A great film, I loved it.\n\n<br /><br />\nAwful, boring, a waste, \"truly\".\n")
     result = subprocess.run([sys.executable, "-m", "sentiment.predict", str(reviews), "--model", str(tiny_model_dir)],
                             cwd=ROOT, capture_output=True, text=True, check=True)
     lines = result.stdout.strip().splitlines()
@@ -40,6 +40,7 @@ def test_predict_cli_prints_csv(tiny_model_dir, tmp_path):
     p = clf.predict_proba(["A great film, I loved it."])[0]
     assert lines[1].startswith(f"{p:.4f},")
     assert lines[2].endswith('"Awful, boring, a waste, ""truly""."')
+    assert "skipped '<br /><br />': The review has no words" in result.stderr
 
 
 def test_predict_cli_missing_file(tmp_path, capsys):
