@@ -68,7 +68,7 @@ def analyze(clf: SentimentClassifier, text: str):
                           "token": e.tokens})
     note = render.notes(e)
     if cut:
-        note = f"Only the first {MAX_CHARS:,} characters were read. " + note
+        note = f"The text box holds {MAX_CHARS:,} characters; a longer paste was cut there. " + note
     return render.verdict(e), render.legend(e) + render.highlight(e), curve, render.units_view(e), note
 
 

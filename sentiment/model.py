@@ -33,7 +33,7 @@ class ModelConfig:
 
 class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilstm",
                        tags=["sentiment-analysis", "text-classification", "imdb", "lstm"], license="mit"):
-    """Embedding -> bidirectional LSTM (packed, so padding never enters it) -> pooling -> one logit."""
+    """Embedding -> bidirectional LSTM (padding kept out of its states) -> pooling -> one logit."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()

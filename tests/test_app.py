@@ -36,7 +36,7 @@ def test_analyze_outputs(clf):
 
 def test_huge_paste_is_cut_and_says_so(clf):
     label, html, curve, units, note = app.analyze(clf, "a fine film " * 5000)
-    assert "cut to the" in note
+    assert "cut to the" in note and "The text box holds 20,000 characters" in note
 
 
 def free_port() -> int:
