@@ -44,12 +44,14 @@ class Corpus:
     splits: dict[str, Split]
     manifest: dict
 
-    def vocab(self, max_size: int, train_rows: np.ndarray | None = None) -> tuple[Vocab, np.ndarray]:
-        """The vocabulary of the most frequent tokens in the given training reviews, and the type -> id table."""
+    def type_counts(self, train_rows: np.ndarray) -> np.ndarray:
+        """(len(types),) how often each type occurs in the given training reviews."""
         train = self.splits["train"]
-        rows = np.arange(len(train)) if train_rows is None else np.asarray(train_rows)
-        ids = np.concatenate([train.review(i) for i in rows]) if len(rows) else np.zeros(0, np.uint32)
-        counts = np.bincount(ids, minlength=len(self.types))
+        ids = np.concatenate([train.review(i) for i in train_rows]) if len(train_rows) else np.zeros(0, np.uint32)
+        return np.bincount(ids, minlength=len(self.types))
+
+    def vocab(self, max_size: int, counts: np.ndarray) -> tuple[Vocab, np.ndarray]:
+        """The vocabulary of the `max_size` most frequent types (by `counts`), and the type -> vocabulary id table."""
         # Most frequent first; ties in the order of `types`, which is alphabetical within a count.
         ranked = np.lexsort((np.arange(len(counts)), -counts))
         kept = [int(t) for t in ranked[:max_size] if counts[t] > 0]
@@ -57,12 +59,6 @@ class Corpus:
         table = np.full(len(self.types), Vocab.unk_id, dtype=np.int64)
         table[kept] = np.arange(2, 2 + len(kept))
         return vocab, table
-
-    def token_counts(self, vocab_table: np.ndarray, train_rows: np.ndarray) -> np.ndarray:
-        """How often each vocabulary id occurs in the given training reviews."""
-        train = self.splits["train"]
-        ids = np.concatenate([train.review(i) for i in train_rows])
-        return np.bincount(vocab_table[ids], minlength=int(vocab_table.max()) + 1)
 
     def save(self, folder: str | Path) -> None:
         folder = Path(folder)

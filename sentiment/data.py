@@ -31,7 +31,8 @@ def split_rows(n: int, valid_fraction: float, seed: int) -> tuple[np.ndarray, np
 def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
     """The vocabulary from the training rows only; every split encoded with it and truncated as configured."""
     train_rows, valid_rows = split_rows(len(corpus.splits["train"]), cfg.valid_fraction, cfg.seed)
-    vocab, table = corpus.vocab(cfg.vocab_size, train_rows)
+    counts = corpus.type_counts(train_rows)
+    vocab, table = corpus.vocab(cfg.vocab_size, counts)
 
     def dataset(split_name: str, rows: np.ndarray) -> Dataset:
         split = corpus.splits[split_name]
@@ -44,5 +45,5 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
         train=dataset("train", train_rows),
         valid=dataset("train", valid_rows),
         test=dataset("test", np.arange(len(test))) if test is not None else None,
-        train_token_counts=corpus.token_counts(table, train_rows),
+        train_token_counts=np.bincount(table, weights=counts, minlength=len(vocab)).astype(np.int64),
     )
