@@ -9,6 +9,7 @@ import torch
 from common import corpus, data_args
 from sentiment import load_model
 from sentiment.batching import collate
+from sentiment.data import encode_rows, vocab_table
 from sentiment.explain import decompose
 
 KS = (0.05, 0.10, 0.20)
@@ -59,8 +60,8 @@ def main():
     model = clf.model
     c = corpus(args)
     test = c.splits["test"]
-    table = np.array([clf.vocab.stoi.get(t, 0) for t in c.types])
     rows = np.random.default_rng(0).choice(len(test), args.reviews, replace=False)
+    reviews = encode_rows(c, "test", rows, vocab_table(c, clf.vocab), clf.config)  # truncated as the model reads
     methods = {"ours (exact decomposition)": lambda ids: ours(model, ids),
                "gradient x input": lambda ids: grad_x_input(model, ids),
                f"integrated gradients ({args.ig_steps} steps)": lambda ids: integrated_gradients(model, ids, args.ig_steps),
@@ -69,8 +70,8 @@ def main():
     comp = {m: [] for m in methods}
     suff = {m: [] for m in methods}
     secs = {m: 0.0 for m in methods}
-    for n, r in enumerate(rows):
-        ids = torch.as_tensor(table[test.review(r)][: clf.config.max_tokens or None])
+    for n, seq in enumerate(reviews.seqs):
+        ids = torch.as_tensor(seq)
         with torch.no_grad():
             p_full = float(torch.sigmoid(model(ids[None], torch.tensor([len(ids)]))))
         predicted = int(p_full >= 0.5)

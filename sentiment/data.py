@@ -8,6 +8,7 @@ import numpy as np
 
 from .batching import Dataset, truncate
 from .config import TrainConfig
+from .model import ModelConfig
 from .corpus import Corpus
 from .vocab import Vocab
 
@@ -28,22 +29,29 @@ def split_rows(n: int, valid_fraction: float, seed: int) -> tuple[np.ndarray, np
     return np.sort(rows[n_valid:]), np.sort(rows[:n_valid])
 
 
+def vocab_table(corpus: Corpus, vocab: Vocab) -> np.ndarray:
+    """(len(types),) the id each corpus type has in an existing vocabulary (<unk> when it has none)."""
+    return np.array([vocab.stoi.get(t, vocab.unk_id) for t in corpus.types], dtype=np.int64)
+
+
+def encode_rows(corpus: Corpus, split_name: str, rows: np.ndarray, table: np.ndarray, model: ModelConfig) -> Dataset:
+    """Reviews `rows` of a split as vocabulary ids (through `table`), truncated as the model reads them."""
+    split = corpus.splits[split_name]
+    seqs = [truncate(table[split.review(i)], model.max_tokens, model.truncate) for i in rows]
+    return Dataset(seqs, split.labels[rows].astype(np.float32), Vocab.pad_id)
+
+
 def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
     """The vocabulary from the training rows only; every split encoded with it and truncated as configured."""
     train_rows, valid_rows = split_rows(len(corpus.splits["train"]), cfg.valid_fraction, cfg.seed)
     counts = corpus.type_counts(train_rows)
     vocab, table = corpus.vocab(cfg.vocab_size, counts)
 
-    def dataset(split_name: str, rows: np.ndarray) -> Dataset:
-        split = corpus.splits[split_name]
-        seqs = [truncate(table[split.review(i)], cfg.model.max_tokens, cfg.model.truncate) for i in rows]
-        return Dataset(seqs, split.labels[rows].astype(np.float32), Vocab.pad_id)
-
     test = corpus.splits.get("test")
     return Prepared(
         vocab=vocab,
-        train=dataset("train", train_rows),
-        valid=dataset("train", valid_rows),
-        test=dataset("test", np.arange(len(test))) if test is not None else None,
+        train=encode_rows(corpus, "train", train_rows, table, cfg.model),
+        valid=encode_rows(corpus, "train", valid_rows, table, cfg.model),
+        test=encode_rows(corpus, "test", np.arange(len(test)), table, cfg.model) if test is not None else None,
         train_token_counts=np.bincount(table, weights=counts, minlength=len(vocab)).astype(np.int64),
     )

@@ -11,9 +11,10 @@ import numpy as np
 import torch
 
 from . import download
-from .batching import Dataset, truncate
+from .batching import Dataset
 from .classifier import SentimentClassifier, load_model
 from .corpus import Corpus, load_corpus
+from .data import encode_rows, vocab_table
 from .hub import ModelLoadError
 from .imdb import DataError
 from .training import evaluate, resolve_device
@@ -21,11 +22,8 @@ from .training import evaluate, resolve_device
 
 def test_dataset(clf: SentimentClassifier, corpus: Corpus) -> Dataset:
     """The test split in the model's vocabulary, truncated as the model was trained."""
-    table = np.array([clf.vocab.stoi.get(t, clf.vocab.unk_id) for t in corpus.types], dtype=np.int64)
-    test = corpus.splits["test"]
-    cfg = clf.config
-    seqs = [truncate(table[test.review(i)], cfg.max_tokens, cfg.truncate) for i in range(len(test))]
-    return Dataset(seqs, test.labels.astype(np.float32), clf.vocab.pad_id)
+    rows = np.arange(len(corpus.splits["test"]))
+    return encode_rows(corpus, "test", rows, vocab_table(corpus, clf.vocab), clf.config)
 
 
 def scores(labels: np.ndarray, logits: np.ndarray, loss: float) -> dict:
