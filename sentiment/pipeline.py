@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import huggingface_hub
@@ -48,8 +48,8 @@ def train_model(cfg: TrainConfig, data: str | Path, vectors: str | Path, out: st
                                         prepared.train_token_counts, generator)
     log(f"GloVe covers {100 * coverage.vocab_share:.2f}% of the vocabulary and "
         f"{100 * coverage.token_share:.2f}% of training tokens")
-    model_cfg = cfg.model.__class__(**{**asdict(cfg.model), "vocab_size": len(prepared.vocab)})
-    model = BiLSTMClassifier(model_cfg)
+    cfg = replace(cfg, model=replace(cfg.model, vocab_size=len(prepared.vocab)))  # recorded as trained
+    model = BiLSTMClassifier(cfg.model)
     with torch.no_grad():
         model.embedding.weight.copy_(matrix)
     model.to(device)
