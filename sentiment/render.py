@@ -36,10 +36,10 @@ def highlight(e: Explanation) -> str:
         parts.append(f'<span class="tok" style="background:{score_color(c, scale)}" '
                      f'title="{escape(token)}: {c:+.3f}">{escape(e.text[start:end])}</span>')
         pos = end
-    if e.truncated and e.spans:
-        parts.append('<span class="cut"> [... the rest was not read: the review is longer than the model reads]</span>')
-    else:
-        parts.append(escape(e.text[pos:]))
+    parts.append(escape(e.text[pos:]))
+    if e.truncated:  # what was cut shows without colour: the middle or the end, as the model truncates
+        parts.append('<span class="cut"> [text without colour was not read: the review is longer than the model '
+                     "reads]</span>")
     return f'<div class="review">{"".join(parts)}</div>'
 
 
