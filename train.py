@@ -33,9 +33,11 @@ def parse_args(argv=None):
     p.add_argument("--dropout", type=float, help="dropout on embeddings, between layers and before the output")
     p.add_argument("--lr-schedule", choices=("constant", "cosine"), help="learning-rate schedule")
     p.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
+    p.add_argument("--lm-epochs", type=int, help="epochs of language-model pretraining on the unlabelled reviews "
+                                                 "before fine-tuning, 0 for none (preset's by default)")
     p.add_argument("--seed", type=int, help="random seed (preset's by default: 123)")
     p.add_argument("--amp", action="store_true", default=None, help="bfloat16 mixed precision on CUDA")
-    p.add_argument("--train-limit", type=int, default=0, help="train on the first N training reviews only (0: all)")
+    p.add_argument("--train-limit", type=int, default=0, help="train (and pretrain) on N reviews drawn with the seed (0: all)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--cache-dir", default=str(download.cache_dir()), help="downloads and encoded corpora")
@@ -47,7 +49,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "vocab_size", "max_tokens", "truncate",
                                                 "pooling", "num_layers", "hidden_size", "dropout", "lr_schedule",
-                                                "patience", "seed", "amp")}
+                                                "patience", "seed", "amp", "lm_epochs")}
     cfg = preset(args.preset, **overrides)
     out = args.out or f"runs/{args.preset}"
     try:

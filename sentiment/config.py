@@ -24,6 +24,11 @@ class TrainConfig:
     seed: int = 123
     amp: bool = False  # bfloat16 autocast on CUDA
     freeze_embeddings: bool = False
+    # Language-model pretraining on the training part and the unlabelled reviews, before fine-tuning (lm.py).
+    lm_epochs: int = 0  # 0: none
+    lm_lr: float = 2e-3
+    lm_batch_size: int = 256
+    lm_max_tokens: int = 400  # each review's first tokens
 
 
 PRESETS = {
@@ -34,7 +39,7 @@ PRESETS = {
         model=ModelConfig(pooling="max+mean", num_layers=2, hidden_size=256, dropout=0.5,
                           max_tokens=800, truncate="head+tail"),
         vocab_size=25_000, batch_size=64, epochs=5, lr=2e-3, weight_decay=0.0, lr_schedule="cosine",
-        clip=5.0, patience=0),
+        clip=5.0, patience=0, lm_epochs=1),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,6 +20,8 @@ class Prepared:
     valid: Dataset
     test: Dataset | None
     train_token_counts: np.ndarray  # (V,) occurrences of each vocabulary id in the training part
+    lm_train: Dataset | None = None  # language-model pretraining: the training part and the unlabelled reviews
+    lm_valid: Dataset | None = None  # the validation part, cut as for pretraining
 
 
 def split_rows(n: int, valid_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -48,10 +50,23 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
     vocab, table = corpus.vocab(cfg.vocab_size, counts)
 
     test = corpus.splits.get("test")
+    lm_train = lm_valid = None
+    if cfg.lm_epochs:
+        if "unsup" not in corpus.splits:
+            raise ValueError("language-model pretraining (lm_epochs > 0) needs the unlabelled reviews, and this "
+                             "encoded corpus has none; re-encode it from the IMDB archive, or pass --lm-epochs 0.")
+        cut = replace(cfg.model, max_tokens=cfg.lm_max_tokens, truncate="head")
+        train_part = encode_rows(corpus, "train", train_rows, table, cut)
+        unsup = encode_rows(corpus, "unsup", np.arange(len(corpus.splits["unsup"])), table, cut)
+        lm_train = Dataset(train_part.seqs + unsup.seqs, np.concatenate([train_part.labels, unsup.labels]),
+                           Vocab.pad_id)
+        lm_valid = encode_rows(corpus, "train", valid_rows, table, cut)
     return Prepared(
         vocab=vocab,
         train=encode_rows(corpus, "train", train_rows, table, cfg.model),
         valid=encode_rows(corpus, "train", valid_rows, table, cfg.model),
         test=encode_rows(corpus, "test", np.arange(len(test)), table, cfg.model) if test is not None else None,
         train_token_counts=np.bincount(table, weights=counts, minlength=len(vocab)).astype(np.int64),
+        lm_train=lm_train,
+        lm_valid=lm_valid,
     )

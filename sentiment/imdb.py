@@ -47,8 +47,8 @@ def read_imdb(path: str | Path, splits=("train", "test")) -> dict[str, list[Revi
             out[split].append(Review(read().decode("utf-8"), label, int(rating), int(rid)))
     for split, reviews in out.items():
         if not reviews:
-            raise DataError(f"{path} holds no reviews for the '{split}' split: expected files like "
-                            f"aclImdb/{split}/{'unsup' if split == 'unsup' else 'pos'}/0_9.txt.")
+            example = "train/unsup/0_0.txt" if split == "unsup" else f"{split}/pos/0_9.txt"
+            raise DataError(f"{path} holds no reviews for the '{split}' split: expected files like aclImdb/{example}.")
         # Archive order differs between copies of the dataset; a fixed order makes runs repeatable.
         reviews.sort(key=lambda r: (-r.label, r.id))
     return out

@@ -52,22 +52,29 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
         """The top layer's output at every token, forward half then backward half; zeros at padding."""
         return self.states_from_embeddings(self.embedding(ids), lengths)  # (B, T, 2H)
 
-    def states_from_embeddings(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """(B, T, E) embeddings -> (B, T, 2H) top-layer outputs; gradient methods start here."""
+    def states_from_embeddings(self, embedded: torch.Tensor, lengths: torch.Tensor,
+                               separate_directions: bool = False) -> torch.Tensor:
+        """(B, T, E) embeddings -> (B, T, 2H) top-layer outputs; gradient methods start here.
+
+        `separate_directions`: the forward stack reads only forward states and the backward stack only backward
+        ones, so that the forward half at token t has seen tokens up to t only (language-model pretraining).
+        """
         embedded = self.dropout(embedded)
-        if embedded.is_cuda:  # cuDNN runs packed sequences fast
+        if embedded.is_cuda and not separate_directions:  # cuDNN runs packed sequences fast
             packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out, _ = self.lstm(packed)
             states, _ = pad_packed_sequence(out, batch_first=True, total_length=embedded.shape[1])  # (B, T, 2H)
             return states
-        return self._states_right_padded(embedded, lengths)
+        return self._states_right_padded(embedded, lengths, separate_directions)
 
-    def _states_right_padded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def _states_right_padded(self, x: torch.Tensor, lengths: torch.Tensor,
+                             separate_directions: bool = False) -> torch.Tensor:
         """The packed result, computed without packing (PyTorch's CPU LSTM is 3-30x slower on packed batches).
 
         Each direction of each layer runs as a one-way LSTM over a right-padded batch, the backward one over
         each review reversed within its length, so padding only ever comes after a review's real tokens and
-        cannot change their states. Same weights, same state dict as the packed path.
+        cannot change their states. Same weights, same state dict as the packed path. With
+        `separate_directions`, layers above the first see zeros in place of the other direction's half.
         """
         B, T, _ = x.shape
         H, lstm = self.config.hidden_size, self.lstm
@@ -79,16 +86,20 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
         for layer in range(lstm.num_layers):
             if layer:
                 out = nn.functional.dropout(out, lstm.dropout, self.training)
-            forward = self._one_way(out, layer, "")  # (B, T, H)
-            backward = self._one_way(out.gather(1, reverse.expand_as(out)), layer, "_reverse")
+            forward_in = backward_in = out
+            if layer and separate_directions:
+                zeros = torch.zeros_like(out[..., :H])
+                forward_in, backward_in = torch.cat([out[..., :H], zeros], 2), torch.cat([zeros, out[..., H:]], 2)
+            forward = self._one_way(forward_in, layer, "")  # (B, T, H)
+            backward = self._one_way(backward_in.gather(1, reverse.expand_as(backward_in)), layer, "_reverse")
             out = torch.cat([forward, backward.gather(1, reverse.expand(B, T, H))], dim=2)  # (B, T, 2H)
         return out * real[..., None]  # zeros at padding, as pad_packed_sequence gives
 
     def _one_way(self, x: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
         """One direction of one layer of self.lstm, as a one-layer, one-way LSTM over (B, T, in)."""
         size = x.shape[2]  # one shell LSTM per input size; its own weights are never used
-        if size not in self._shells:
-            self._shells[size] = nn.LSTM(size, self.config.hidden_size, batch_first=True)
+        if size not in self._shells:  # on the meta device: no memory, and no draw from the random generator
+            self._shells[size] = nn.LSTM(size, self.config.hidden_size, batch_first=True, device="meta")
         shell = self._shells[size]
         weights = {f"{n}_l0": getattr(self.lstm, f"{n}_l{layer}{suffix}")
                    for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}

@@ -12,11 +12,12 @@ import huggingface_hub
 import numpy as np
 import torch
 
-from . import hub
+from . import checkpoint, hub
 from .config import TrainConfig
 from .corpus import load_corpus
 from .data import prepare
 from .glove import embedding_matrix
+from .lm import pretrain
 from .model import BiLSTMClassifier
 from .training import evaluate, fit, set_seed
 
@@ -35,10 +36,13 @@ def train_model(cfg: TrainConfig, data: str | Path, vectors: str | Path, out: st
     """
     started = time.time()
     out = Path(out)
-    corpus = load_corpus(data, cache_dir, cfg.model.lowercase)
+    splits = ("train", "test", "unsup") if cfg.lm_epochs else ("train", "test")
+    corpus = load_corpus(data, cache_dir, cfg.model.lowercase, splits)
     prepared = prepare(corpus, cfg)
     if train_limit:  # quick experiments on a fixed subset of the training part
-        prepared.train = prepared.train.head(train_limit)
+        prepared.train = prepared.train.sample(train_limit, cfg.seed)
+        if prepared.lm_train is not None:
+            prepared.lm_train = prepared.lm_train.sample(train_limit, cfg.seed)
     log(f"{len(prepared.train):,} training, {len(prepared.valid):,} validation, "
         f"{len(prepared.test) if prepared.test else 0:,} test reviews; vocabulary {len(prepared.vocab):,}")
 
@@ -52,9 +56,19 @@ def train_model(cfg: TrainConfig, data: str | Path, vectors: str | Path, out: st
     model = BiLSTMClassifier(cfg.model)
     with torch.no_grad():
         model.embedding.weight.copy_(matrix)
+    if cfg.freeze_embeddings:
+        model.embedding.weight.requires_grad_(False)
     model.to(device)
 
-    progress = fit(model, prepared.train, prepared.valid, cfg, device, out / "checkpoints", resume, log)
+    states = out / "checkpoints"
+    pretraining = None
+    if cfg.lm_epochs:
+        log(f"pretraining as two language models on {len(prepared.lm_train):,} reviews "
+            f"({int(prepared.lm_train.lengths.sum()):,} tokens) for {cfg.lm_epochs} epochs")
+        pretraining = pretrain(model, prepared.lm_train, prepared.lm_valid, cfg, device, states / "lm", resume, log)
+        # Interrupted while pretraining: fine-tuning starts afresh after it.
+        resume = resume and checkpoint.exists(states / "last")
+    progress = fit(model, prepared.train, prepared.valid, cfg, device, states, resume, log)
     valid = evaluate(model, prepared.valid, device, desc="validation")
     test = evaluate(model, prepared.test, device, desc="test") if prepared.test is not None else None
     if test is not None:
@@ -67,6 +81,7 @@ def train_model(cfg: TrainConfig, data: str | Path, vectors: str | Path, out: st
         "best_epoch": progress["best_epoch"],
         "epochs_run": len(history),
         "history": history,
+        "pretraining": pretraining,
         "seconds_per_epoch": float(np.mean([r["seconds"] for r in history])) if history else None,
         "tokens_per_second": float(np.mean([r["tokens_per_second"] for r in history])) if history else None,
         "total_seconds": time.time() - started,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ def set_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    torch.backends.cudnn.deterministic = True  # repeatable runs on CUDA too, at little cost for an LSTM
+    # Repeatable runs on CUDA too, at little cost for an LSTM; cuBLAS needs this workspace setting for it.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
 
 
@@ -39,10 +43,10 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 @dataclass
 class EpochStats:
-    loss: float
+    loss: float  # mean over predictions
     accuracy: float
-    examples: int
-    tokens: int
+    examples: int  # reviews
+    tokens: int  # real tokens read
     seconds: float
 
     @property
@@ -58,17 +62,35 @@ class Progress:
         self.rng = None
 
 
+@dataclass
+class Step:
+    """What an objective returns for one batch."""
+
+    loss_sum: torch.Tensor  # summed over its predictions
+    correct: int
+    predictions: int
+    logits: torch.Tensor | None = None  # (B,) for a classifier
+
+
+def classify(model: nn.Module, batch) -> Step:
+    """The sentiment objective: one logit per review, binary cross-entropy."""
+    logits = model(batch.ids, batch.lengths).float()
+    loss = nn.functional.binary_cross_entropy_with_logits(logits, batch.labels, reduction="sum")
+    return Step(loss, int(((logits > 0).float() == batch.labels).sum()), len(batch.labels), logits)
+
+
 def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, scheduler=None,
               clip: float = 0.0, amp: bool = False, total: int | None = None, desc: str = "",
-              progress: Progress | None = None, logits_out: np.ndarray | None = None) -> EpochStats:
+              progress: Progress | None = None, logits_out: np.ndarray | None = None,
+              objective=classify) -> EpochStats:
     """Train on `batches` when an optimizer is given, else evaluate; returns mean loss and accuracy.
 
+    `objective(model, batch) -> Step`: what is predicted and scored (`classify`, or the language models' in lm.py).
     `logits_out`: an array with a slot per example of the dataset, filled with each example's logit.
     """
     training = optimizer is not None
     model.train(training)
-    loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
-    loss_sum, correct, examples, tokens = 0.0, 0, 0, 0
+    loss_sum, correct, predictions, examples, tokens = 0.0, 0, 0, 0, 0
     start = time.perf_counter()
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda"
                 else contextlib.nullcontext())
@@ -79,28 +101,29 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
                 progress.rng = checkpoint.rng_state()
             batch = batch.to(device)
             with autocast:
-                logits = model(batch.ids, batch.lengths).float()
-            loss = loss_fn(logits, batch.labels)
+                step = objective(model, batch)
             if training:
                 optimizer.zero_grad(set_to_none=True)
-                (loss / len(batch.labels)).backward()
+                (step.loss_sum / max(step.predictions, 1)).backward()
                 if clip:
                     nn.utils.clip_grad_norm_(model.parameters(), clip)
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
             if logits_out is not None:
-                logits_out[batch.rows] = logits.detach().cpu().numpy()
-            loss_sum += loss.item()
-            correct += int(((logits > 0).float() == batch.labels).sum())
-            examples += len(batch.labels)
+                logits_out[batch.rows] = step.logits.detach().cpu().numpy()
+            loss_sum += step.loss_sum.item()
+            correct += step.correct
+            predictions += step.predictions
+            examples += len(batch.rows)
             tokens += int(batch.lengths.sum())
             if progress is not None:
                 progress.batches += 1
-            bar.set_postfix(loss=f"{loss_sum / examples:.4f}", acc=f"{correct / examples:.4f}", refresh=False)
+            bar.set_postfix(loss=f"{loss_sum / max(predictions, 1):.4f}", acc=f"{correct / max(predictions, 1):.4f}",
+                            refresh=False)
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return EpochStats(loss_sum / max(examples, 1), correct / max(examples, 1), examples, tokens,
+    return EpochStats(loss_sum / max(predictions, 1), correct / max(predictions, 1), examples, tokens,
                       time.perf_counter() - start)
 
 
@@ -110,14 +133,13 @@ def evaluate(model, dataset: Dataset, device, batch_size: int = 128, desc: str =
                      total=dataset.num_batches(batch_size), desc=desc, logits_out=logits_out)
 
 
-def make_optimizer(model: BiLSTMClassifier, cfg: TrainConfig, steps_per_epoch: int):
-    if cfg.freeze_embeddings:
-        model.embedding.weight.requires_grad_(False)
+def make_optimizer(model: nn.Module, cfg: TrainConfig, lr: float, total_steps: int):
+    """Adam over the trainable parameters, with cfg's weight decay and schedule over `total_steps`."""
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.Adam(params, lr=lr, weight_decay=cfg.weight_decay)
     scheduler = None
     if cfg.lr_schedule == "cosine":
-        total = max(cfg.epochs * steps_per_epoch, 1)
+        total = max(total_steps, 1)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total) / total)))
     elif cfg.lr_schedule != "constant":
@@ -134,7 +156,7 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
     """
     state_dir = Path(state_dir)
     steps = train.num_batches(cfg.batch_size)
-    optimizer, scheduler = make_optimizer(model, cfg, steps)
+    optimizer, scheduler = make_optimizer(model, cfg, cfg.lr, cfg.epochs * steps)
     progress = {"epoch": 0, "batch": 0, "history": [], "best_valid_loss": None, "best_epoch": None}
     if resume:
         if not checkpoint.exists(state_dir / "last"):

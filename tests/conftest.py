@@ -18,13 +18,17 @@ NEG = ["A dull, boring film.<br /><br />The acting is awful and the story is ter
 
 
 def write_imdb(root: Path) -> Path:
-    """An aclImdb/ tree with the real layout: train and test, pos and neg, <id>_<rating>.txt."""
+    """An aclImdb/ tree with the real layout: train and test, pos and neg, <id>_<rating>.txt, and train/unsup."""
     for split in ("train", "test"):
         for polarity, texts, rating in (("pos", POS, 9), ("neg", NEG, 2)):
             folder = root / "aclImdb" / split / polarity
             folder.mkdir(parents=True)
             for i, text in enumerate(texts if split == "train" else texts[:3]):
                 (folder / f"{i}_{rating}.txt").write_text(text)
+    unsup = root / "aclImdb" / "train" / "unsup"
+    unsup.mkdir()
+    for i, text in enumerate(POS[3:] + NEG[3:]):
+        (unsup / f"{i}_0.txt").write_text(text)
     return root / "aclImdb"
 
 

@@ -1,3 +1,4 @@
+import shutil
 import pytest
 
 from sentiment.imdb import DataError, checksum, read_imdb
@@ -22,6 +23,8 @@ def test_parent_folder_is_accepted(imdb_dir):
 def test_wrong_path_and_missing_split_are_clear(tmp_path, imdb_dir):
     with pytest.raises(DataError, match="No IMDB data at"):
         read_imdb(tmp_path / "nope")
+    assert len(read_imdb(imdb_dir, splits=("unsup",))["unsup"]) == 6
+    shutil.rmtree(imdb_dir / "train" / "unsup")
     with pytest.raises(DataError, match="no reviews for the 'unsup' split"):
         read_imdb(imdb_dir, splits=("unsup",))
     (tmp_path / "junk.tar.gz").write_bytes(b"not a tar")
