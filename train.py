@@ -35,6 +35,9 @@ def parse_args(argv=None):
     p.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
     p.add_argument("--lm-epochs", type=int, help="epochs of language-model pretraining on the unlabelled reviews "
                                                  "before fine-tuning, 0 for none (preset's by default)")
+    p.add_argument("--lm-lr", type=float, help="Adam learning rate while pretraining")
+    p.add_argument("--lm-batch-size", type=int, help="reviews per batch while pretraining")
+    p.add_argument("--lm-dropout", type=float, help="dropout while pretraining, in place of --dropout")
     p.add_argument("--seed", type=int, help="random seed (preset's by default: 123)")
     p.add_argument("--amp", action="store_true", default=None, help="bfloat16 mixed precision on CUDA")
     p.add_argument("--train-limit", type=int, default=0, help="train (and pretrain) on N reviews drawn with the seed (0: all)")
@@ -49,7 +52,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "vocab_size", "max_tokens", "truncate",
                                                 "pooling", "num_layers", "hidden_size", "dropout", "lr_schedule",
-                                                "patience", "seed", "amp", "lm_epochs")}
+                                                "patience", "seed", "amp", "lm_epochs", "lm_lr", "lm_batch_size",
+                                                "lm_dropout")}
     cfg = preset(args.preset, **overrides)
     out = args.out or f"runs/{args.preset}"
     try:

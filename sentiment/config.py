@@ -28,6 +28,7 @@ class TrainConfig:
     lm_epochs: int = 0  # 0: none
     lm_lr: float = 2e-3
     lm_batch_size: int = 256
+    lm_dropout: float = 0.1  # in place of the model's dropout while pretraining
     lm_max_tokens: int = 400  # each review's first tokens
 
 
@@ -39,7 +40,7 @@ PRESETS = {
         model=ModelConfig(pooling="max+mean", num_layers=2, hidden_size=256, dropout=0.5,
                           max_tokens=800, truncate="head+tail"),
         vocab_size=25_000, batch_size=64, epochs=5, lr=2e-3, weight_decay=0.0, lr_schedule="cosine",
-        clip=5.0, patience=0, lm_epochs=1),
+        clip=5.0, patience=0),
 }
 
 

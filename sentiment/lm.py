@@ -9,6 +9,7 @@ classifier starts fine-tuning computing exactly the pretrained stacks and learns
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -68,6 +69,17 @@ def join_directions(model: BiLSTMClassifier) -> None:
         getattr(model.lstm, f"weight_ih_l{layer}_reverse")[:, :H] = 0
 
 
+@contextlib.contextmanager
+def dropout_rate(model: BiLSTMClassifier, p: float):
+    """Run with every dropout of the model at rate p (embeddings, between layers, outputs), then restore it."""
+    saved = model.dropout.p, model.lstm.dropout
+    model.dropout.p, model.lstm.dropout = p, p if model.config.num_layers > 1 else 0.0
+    try:
+        yield
+    finally:
+        model.dropout.p, model.lstm.dropout = saved
+
+
 def pretrain(model: BiLSTMClassifier, texts: Dataset, valid: Dataset, cfg: TrainConfig, device: torch.device,
              state_dir: str | Path, resume: bool = False, log=print) -> list[dict]:
     """cfg.lm_epochs of language modelling on `texts`, scored on `valid`; leaves `model` ready to fine-tune.
@@ -83,21 +95,22 @@ def pretrain(model: BiLSTMClassifier, texts: Dataset, valid: Dataset, cfg: Train
     if resume and checkpoint.exists(state_dir):
         progress = checkpoint.load(state_dir, lm, optimizer, scheduler, device)
         log(f"language model: resumed after epoch {progress['epoch']}")
-    while progress["epoch"] < cfg.lm_epochs:
-        epoch = progress["epoch"] + 1
-        stats = run_epoch(lm, texts.batches(cfg.lm_batch_size, shuffle=True, seed=cfg.seed * 1000 + 500 + epoch),
-                          device, optimizer, scheduler, cfg.clip, cfg.amp, total=steps, desc=f"LM epoch {epoch}",
-                          objective=predict_words)
-        val = run_epoch(lm, valid.batches(cfg.lm_batch_size, shuffle=False), device, desc="LM validation",
-                        objective=predict_words)
-        row = {"epoch": epoch, "train_loss": stats.loss, "valid_loss": val.loss,
-               "valid_perplexity": math.exp(val.loss),
-               "reviews": stats.examples, "tokens": stats.tokens, "seconds": stats.seconds,
-               "tokens_per_second": stats.tokens_per_second}
-        progress = {"epoch": epoch, "history": progress["history"] + [row]}
-        checkpoint.save(state_dir, lm, optimizer, scheduler, progress)
-        log(f"LM epoch {epoch} | train loss {stats.loss:.3f} | valid loss {val.loss:.3f}, perplexity "
-            f"{row['valid_perplexity']:.1f} | {stats.tokens_per_second:,.0f} tokens/s | {stats.seconds:.0f} s")
+    with dropout_rate(model, cfg.lm_dropout):
+        while progress["epoch"] < cfg.lm_epochs:
+            epoch = progress["epoch"] + 1
+            stats = run_epoch(lm, texts.batches(cfg.lm_batch_size, shuffle=True, seed=cfg.seed * 1000 + 500 + epoch),
+                              device, optimizer, scheduler, cfg.clip, cfg.amp, total=steps, desc=f"LM epoch {epoch}",
+                              objective=predict_words)
+            val = run_epoch(lm, valid.batches(cfg.lm_batch_size, shuffle=False), device, desc="LM validation",
+                            objective=predict_words)
+            row = {"epoch": epoch, "train_loss": stats.loss, "valid_loss": val.loss,
+                   "valid_perplexity": math.exp(val.loss),
+                   "reviews": stats.examples, "tokens": stats.tokens, "seconds": stats.seconds,
+                   "tokens_per_second": stats.tokens_per_second}
+            progress = {"epoch": epoch, "history": progress["history"] + [row]}
+            checkpoint.save(state_dir, lm, optimizer, scheduler, progress)
+            log(f"LM epoch {epoch} | train loss {stats.loss:.3f} | valid loss {val.loss:.3f}, perplexity "
+                f"{row['valid_perplexity']:.1f} | {stats.tokens_per_second:,.0f} tokens/s | {stats.seconds:.0f} s")
     join_directions(model)
     model.lstm.flatten_parameters()  # on CUDA: one weight buffer again for cuDNN (the one-way runs split it)
     return progress["history"]

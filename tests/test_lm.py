@@ -107,3 +107,12 @@ def test_pretraining_without_unlabelled_reviews_is_one_clear_error(imdb_dir, glo
     shutil.rmtree(imdb_dir / "train" / "unsup")  # an aclImdb folder without them
     assert train.main(run_args(imdb_dir, glove_txt, tmp_path, "m")) == 2
     assert "no reviews for the 'unsup' split: expected files like aclImdb/train/unsup/0_0.txt" in capsys.readouterr().err
+
+
+def test_pretraining_dropout_is_restored_afterwards():
+    from sentiment.lm import dropout_rate
+
+    model = tiny_model()
+    with dropout_rate(model, 0.1):
+        assert model.dropout.p == 0.1 and model.lstm.dropout == 0.1
+    assert model.dropout.p == 0.5 and model.lstm.dropout == 0.5
