@@ -98,9 +98,9 @@ def pretrain(model: BiLSTMClassifier, texts: Dataset, valid: Dataset, cfg: Train
     with dropout_rate(model, cfg.lm_dropout):
         while progress["epoch"] < cfg.lm_epochs:
             epoch = progress["epoch"] + 1
-            stats = run_epoch(lm, texts.batches(cfg.lm_batch_size, shuffle=True, seed=cfg.seed * 1000 + 500 + epoch),
-                              device, optimizer, scheduler, cfg.clip, cfg.amp, total=steps, desc=f"LM epoch {epoch}",
-                              objective=predict_words)
+            batches = texts.batches(cfg.lm_batch_size, shuffle=True, seed=cfg.seed * 1000 + 500 + epoch)
+            stats = run_epoch(lm, batches, device, optimizer, scheduler, cfg.clip, cfg.amp, total=steps,
+                              desc=f"LM epoch {epoch}", objective=predict_words)
             val = run_epoch(lm, valid.batches(cfg.lm_batch_size, shuffle=False), device, desc="LM validation",
                             objective=predict_words)
             row = {"epoch": epoch, "train_loss": stats.loss, "valid_loss": val.loss,

@@ -106,7 +106,8 @@ def test_pretraining_without_unlabelled_reviews_is_one_clear_error(imdb_dir, glo
     assert "needs the unlabelled reviews" in capsys.readouterr().err
     shutil.rmtree(imdb_dir / "train" / "unsup")  # an aclImdb folder without them
     assert train.main(run_args(imdb_dir, glove_txt, tmp_path, "m")) == 2
-    assert "no reviews for the 'unsup' split: expected files like aclImdb/train/unsup/0_0.txt" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no reviews for the 'unsup' split: expected files like aclImdb/train/unsup/0_0.txt" in err
 
 
 def test_pretraining_dropout_is_restored_afterwards():
