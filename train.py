@@ -40,7 +40,8 @@ def parse_args(argv=None):
     p.add_argument("--lm-dropout", type=float, help="dropout while pretraining, in place of --dropout")
     p.add_argument("--seed", type=int, help="random seed (preset's by default: 123)")
     p.add_argument("--amp", action="store_true", default=None, help="bfloat16 mixed precision on CUDA")
-    p.add_argument("--train-limit", type=int, default=0, help="train (and pretrain) on N reviews drawn with the seed (0: all)")
+    p.add_argument("--train-limit", type=int, default=0,
+                   help="train (and pretrain) on N reviews drawn with the seed (0: all)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--cache-dir", default=str(download.cache_dir()), help="downloads and encoded corpora")
