@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .model import BiLSTMClassifier
+from .model import BiLSTMClassifier, real_tokens
 
 
 @dataclass
@@ -26,13 +26,8 @@ class Decomposition:
     features: torch.Tensor  # (B, F) pooled features
 
 
-def _real(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """(B, T) True at real tokens, False at padding."""
-    return torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None].to(x.device)
-
-
 def _masked(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    return x * _real(x, lengths)
+    return x * real_tokens(x, lengths)
 
 
 def _last(states, lengths, w):
@@ -49,7 +44,7 @@ def _mean(states, lengths, w):
 
 
 def _max(states, lengths, w):
-    masked = states.masked_fill(~_real(states, lengths)[..., None], float("-inf"))
+    masked = states.masked_fill(~real_tokens(states, lengths)[..., None], float("-inf"))
     values, where = masked.max(dim=1)  # (B, 2H): each unit's max and the token holding it
     out = torch.zeros(states.shape[:2], dtype=states.dtype, device=states.device)
     return out.scatter_add_(1, where, values * w)  # (B, T)

@@ -31,6 +31,11 @@ class ModelConfig:
         return 4 * self.hidden_size if self.pooling == "max+mean" else 2 * self.hidden_size
 
 
+def real_tokens(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """(B, T) True at the real tokens of a (B, T, ...) batch, False at its padding."""
+    return torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None].to(x.device)
+
+
 class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilstm",
                        tags=["sentiment-analysis", "text-classification", "imdb", "lstm"], license="mit"):
     """Embedding -> bidirectional LSTM (padding kept out of its states) -> pooling -> one logit."""
@@ -114,7 +119,7 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
             forward_last = states[rows, lengths - 1, :H]  # (B, H): forward LSTM after the last token
             backward_first = states[:, 0, H:]  # (B, H): backward LSTM after reading back to the first token
             return torch.cat([forward_last, backward_first], dim=1)  # (B, 2H)
-        mask = (torch.arange(states.shape[1], device=states.device)[None, :] < lengths[:, None])[..., None]  # (B, T, 1)
+        mask = real_tokens(states, lengths)[..., None]  # (B, T, 1)
         pooled = []
         if "max" in self.config.pooling:
             pooled.append(states.masked_fill(~mask, float("-inf")).amax(dim=1))  # (B, 2H)
