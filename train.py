@@ -2,11 +2,12 @@
 
 import argparse
 import sys
+from dataclasses import fields
 
 from sentiment import download, hub
-from sentiment.config import PRESETS, preset
+from sentiment.config import PRESETS, TrainConfig, preset
 from sentiment.imdb import DataError
-from sentiment.model import POOLINGS
+from sentiment.model import POOLINGS, ModelConfig
 from sentiment.batching import TRUNCATE_MODES
 from sentiment.pipeline import train_model
 from sentiment.training import resolve_device
@@ -51,11 +52,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "vocab_size", "max_tokens", "truncate",
-                                                "pooling", "num_layers", "hidden_size", "dropout", "lr_schedule",
-                                                "patience", "seed", "amp", "lm_epochs", "lm_lr", "lm_batch_size",
-                                                "lm_dropout")}
-    cfg = preset(args.preset, **overrides)
+    settings = {f.name for f in fields(TrainConfig)} | {f.name for f in fields(ModelConfig)}
+    cfg = preset(args.preset, **{k: v for k, v in vars(args).items() if k in settings})  # flags named as fields
     out = args.out or f"runs/{args.preset}"
     try:
         device = resolve_device(args.device)
