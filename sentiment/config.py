@@ -49,7 +49,8 @@ def preset(name: str, **overrides) -> TrainConfig:
     if name not in PRESETS:
         raise ValueError(f"Unknown preset {name!r}; choose from {sorted(PRESETS)}.")
     base = PRESETS[name]
-    model_fields = {f.name for f in fields(ModelConfig)}
+    # A name of both (vocab_size) is the training setting; the model's copy is set from the vocabulary built.
+    model_fields = {f.name for f in fields(ModelConfig)} - {f.name for f in fields(TrainConfig)}
     model_over = {k: v for k, v in overrides.items() if k in model_fields and v is not None}
     train_over = {k: v for k, v in overrides.items() if k not in model_fields and v is not None}
     return replace(base, model=replace(base.model, **model_over), **train_over)

@@ -81,3 +81,14 @@ def test_offline_download_names_the_flag(tmp_path, monkeypatch, capsys):
     assert train.main(["--out", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err
     assert "Could not download https://ai.stanford.edu/" in err and "pass its path with --data" in err
+
+
+def test_vocab_size_flag_sets_the_vocabulary(imdb_dir, glove_txt, tmp_path):
+    """--vocab-size is the number of words kept; the model's own vocab_size follows from it (words + 2)."""
+    cfg = preset("seed", vocab_size=5)
+    assert cfg.vocab_size == 5 and cfg.model.hidden_size == 256
+    assert preset("seed", hidden_size=8).model.hidden_size == 8
+    args = ["--data", str(imdb_dir), "--vectors", str(glove_txt), "--out", str(tmp_path / "m"), "--preset", "seed",
+            "--epochs", "1", "--hidden-size", "8", "--vocab-size", "5", "--cache-dir", str(tmp_path / "c")]
+    assert train.main(args) == 0
+    assert load_model(tmp_path / "m").config.vocab_size == 5 + 2
