@@ -22,8 +22,7 @@ def ours(model, ids):
 
 def grad_x_input(model, ids):
     emb = model.embedding(ids[None]).detach().requires_grad_(True)
-    states = model.states_from_embeddings(emb, torch.tensor([len(ids)]))
-    model.fc(model.pool(states, torch.tensor([len(ids)]))).sum().backward()
+    model.logits_from_embeddings(emb, torch.tensor([len(ids)])).sum().backward()
     return (emb.grad * emb).sum(-1)[0].detach().double().numpy()
 
 
@@ -33,7 +32,7 @@ def integrated_gradients(model, ids, steps: int):
     alphas = (torch.arange(steps, dtype=torch.float32) + 0.5) / steps
     path = (alphas[:, None, None] * emb).requires_grad_(True)  # (S, T, E)
     lengths = torch.full((steps,), len(ids))
-    model.fc(model.pool(model.states_from_embeddings(path, lengths), lengths)).sum().backward()
+    model.logits_from_embeddings(path, lengths).sum().backward()
     return (path.grad.mean(0) * emb[0]).sum(-1).detach().double().numpy()
 
 

@@ -1,83 +1,81 @@
-"""Training throughput: this trainer (length buckets, padding kept out of the LSTM) vs the tutorial's batching
-(random order, padded to the longest review in the batch, no packing), same model, batch size and reviews, in one
-run; with --with-packed, also this trainer's batches through PyTorch's packed-sequence LSTM, which it uses on
-CUDA (on the CPU that takes about 25 minutes: the reason the CPU path does not pack)."""
+"""Training throughput on the CPU, one epoch each over the same reviews (drawn with a seed from both labels), the
+tutorial's model and batch size, in one run: this trainer (length buckets, padding kept out of the LSTM); the bare
+bidirectional nn.LSTM over the same bucketed batches (padding included, the tutorial's head), i.e. the kernel's
+own speed; and the tutorial's batching (random order, padded to the longest review in the batch, no packing).
+With --with-packed, also this trainer's batches through PyTorch's packed-sequence LSTM, which it uses on CUDA (on
+the CPU that takes about 25 minutes: the reason the CPU path does not pack)."""
 
-import time
-from unittest import mock
+import functools
+from dataclasses import replace
 
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from common import corpus, data_args
 from sentiment.batching import collate
 from sentiment.config import preset
+from sentiment.cpu_lstm import flush_denormals
 from sentiment.data import prepare
 from sentiment.model import BiLSTMClassifier
-from sentiment.training import run_epoch, set_seed
+from sentiment.training import Step, classify, run_epoch, set_seed
 
 
-def tutorial_forward(model: BiLSTMClassifier, ids: torch.Tensor) -> torch.Tensor:
+def tutorial_objective(model: BiLSTMClassifier, batch) -> Step:
     """The tutorial's forward: the LSTM runs over the padding too; its last states are taken after it."""
-    embedded = model.dropout(model.embedding(ids))
-    _, (hidden, _) = model.lstm(embedded)
-    return model.fc(model.dropout(torch.cat([hidden[-2], hidden[-1]], dim=1))).squeeze(1)
+    _, (hidden, _) = model.lstm(model.dropout(model.embedding(batch.ids)))
+    logits = model.fc(model.dropout(torch.cat([hidden[-2], hidden[-1]], dim=1))).squeeze(1)
+    loss = nn.functional.binary_cross_entropy_with_logits(logits, batch.labels, reduction="sum")
+    return Step(loss, int(((logits > 0).float() == batch.labels).sum()), len(batch.labels), logits)
 
 
-def packed_states(model: BiLSTMClassifier, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """The model's CUDA path (pack_padded_sequence), run on the CPU."""
-    packed = pack_padded_sequence(model.dropout(embedded), lengths, batch_first=True, enforce_sorted=False)
-    return pad_packed_sequence(model.lstm(packed)[0], batch_first=True, total_length=embedded.shape[1])[0]
-
-
-def tutorial_epoch(model, data, batch_size, seed) -> tuple[int, float]:
-    model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.BCEWithLogitsLoss()
+def random_batches(data, batch_size: int, seed: int):
+    """The tutorial's batches: random order, each padded to its longest review."""
     order = np.random.default_rng(seed).permutation(len(data))
-    tokens, start = 0, time.perf_counter()
     for i in range(0, len(order), batch_size):
         rows = order[i:i + batch_size]
-        batch = collate([data.seqs[r] for r in rows], data.labels[rows], rows, data.pad_id)
-        loss = loss_fn(tutorial_forward(model, batch.ids), batch.labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        tokens += int(batch.lengths.sum())
-    return tokens, time.perf_counter() - start
+        yield collate([data.seqs[r] for r in rows], data.labels[rows], rows, data.pad_id)
 
 
 def main():
+    flushed = flush_denormals()  # first, as train.py does, before torch starts its worker threads
     p = data_args(__doc__)
-    p.add_argument("--reviews", type=int, default=2000, help="training reviews, the same for both")
+    p.add_argument("--reviews", type=int, default=2000, help="training reviews, the same for every row")
     p.add_argument("--batch-size", type=int, default=30, help="the tutorial's batch size")
+    p.add_argument("--seed", type=int, default=0, help="draws the reviews")
     p.add_argument("--with-packed", action="store_true", help="also time the packed-sequence LSTM on the CPU")
     args = p.parse_args()
     cfg = preset("seed", batch_size=args.batch_size)
-    data = prepare(corpus(args), cfg).train.head(args.reviews)
-    print(f"{len(data):,} reviews, {int(data.lengths.sum()):,} tokens, batch {args.batch_size}, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    make = lambda: BiLSTMClassifier(cfg.model.__class__(**{**cfg.model.__dict__, "vocab_size": 10_002}))  # noqa: E731
+    data = prepare(corpus(args), cfg).train.sample(args.reviews, args.seed)
+    print(f"{len(data):,} reviews ({int(data.labels.sum()):,} positive), {int(data.lengths.sum()):,} tokens, "
+          f"batch {args.batch_size}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"denormals flushed: {'yes' if flushed else 'no'}")
+    model_cfg = replace(cfg.model, vocab_size=10_002)
+    steps = data.num_batches(args.batch_size)
 
-    def ours_epoch():
+    def epoch(batches, objective=classify) -> float:
         set_seed(0)
-        model = make()
-        stats = run_epoch(model, data.batches(args.batch_size, shuffle=True, seed=1), torch.device("cpu"),
-                          torch.optim.Adam(model.parameters(), lr=1e-3), total=data.num_batches(args.batch_size))
-        return stats.tokens, stats.seconds
+        model = BiLSTMClassifier(model_cfg)
+        stats = run_epoch(model, batches, torch.device("cpu"), torch.optim.Adam(model.parameters(), lr=1e-3),
+                          total=steps, objective=objective)
+        return stats.seconds
 
-    tokens, ours_s = ours_epoch()
-    set_seed(0)
-    _, theirs_s = tutorial_epoch(make(), data, args.batch_size, seed=1)
-    print(f"this trainer (bucketed, unpadded):  {tokens / ours_s:8,.0f} useful tokens/s ({ours_s:.0f} s)")
-    print(f"tutorial (random, padded):          {tokens / theirs_s:8,.0f} useful tokens/s ({theirs_s:.0f} s)")
-    print(f"ratio: {theirs_s / ours_s:.2f}x")
+    tokens = int(data.lengths.sum())
+    rows = [("this trainer (bucketed, unpadded)", lambda: epoch(data.batches(args.batch_size, True, seed=1))),
+            ("bare nn.LSTM (bucketed, padded)", lambda: epoch(data.batches(args.batch_size, True, seed=1),
+                                                               tutorial_objective)),
+            ("tutorial (random, padded)", lambda: epoch(random_batches(data, args.batch_size, seed=1),
+                                                        tutorial_objective))]
     if args.with_packed:
-        with mock.patch.object(BiLSTMClassifier, "states_from_embeddings", packed_states):
-            _, packed_s = ours_epoch()
-        print(f"this trainer's batches, packed LSTM:{tokens / packed_s:8,.0f} useful tokens/s ({packed_s:.0f} s)")
+        rows.append(("this trainer's batches, packed LSTM", lambda: epoch(
+            data.batches(args.batch_size, True, seed=1), functools.partial(classify, packed=True))))
+    seconds = {}
+    for name, run in rows:
+        seconds[name] = run()
+        print(f"{name + ':':38s}{tokens / seconds[name]:8,.0f} useful tokens/s ({seconds[name]:.0f} s)", flush=True)
+    ours = seconds[rows[0][0]]
+    print(f"this trainer's speed / bare kernel's: {seconds[rows[1][0]] / ours:.2f}; "
+          f"/ tutorial's: {seconds[rows[2][0]] / ours:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -54,3 +56,30 @@ def test_cpu_path_equals_packed_lstm(layers):
     assert torch.allclose(ours, reference, atol=1e-6)
     grads = [torch.autograd.grad(out.sum(), model.lstm.weight_hh_l0)[0] for out in (ours, reference)]
     assert torch.allclose(*grads, atol=1e-5)
+
+
+def test_packed_argument_chooses_the_path_with_the_same_result():
+    """`packed=True` runs nn.LSTM on packed sequences (the CUDA path); on the CPU it gives the default's states."""
+    torch.manual_seed(0)
+    model = BiLSTMClassifier(ModelConfig(vocab_size=30, embedding_dim=5, hidden_size=6)).eval()
+    ids, lengths = torch.randint(2, 30, (3, 8)), torch.tensor([8, 2, 5])
+    assert torch.allclose(model(ids, lengths, packed=True), model(ids, lengths), atol=1e-6)
+    with pytest.raises(ValueError, match="separate_directions"):
+        model.states_from_embeddings(model.embedding(ids), lengths, separate_directions=True, packed=True)
+
+
+def test_flush_denormals_reaches_every_thread_and_says_when_it_did_not():
+    """Set first in a process, flushing holds in torch's worker threads too: a parallel op makes no denormals.
+    Set after the worker threads started, it does not hold there, and flush_denormals says so."""
+    import subprocess
+    import sys
+
+    probe = "x = torch.full((1 << 20,), 1e-20) * 1e-20; "
+    results = []
+    for before in ("", probe):  # nothing parallel before flushing, or a parallel op that starts the threads
+        code = ("import torch; from sentiment.cpu_lstm import flush_denormals; torch.set_num_threads(2); "
+                f"{before}ok = flush_denormals(); {probe}print(ok, int((x != 0).sum()))")
+        results.append(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                      cwd=Path(__file__).resolve().parents[1]).stdout.split())
+    assert results[0] == ["True", "0"]
+    assert results[1][0] == "False" and int(results[1][1]) > 0
