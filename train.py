@@ -2,18 +2,18 @@
 
 import argparse
 import sys
-from dataclasses import fields
 
 from sentiment import download, hub
 from sentiment.config import PRESETS, TrainConfig, preset
-from sentiment.imdb import DataError
-from sentiment.model import POOLINGS, ModelConfig
+from sentiment.errors import DataError, DownloadError, UserError
+from sentiment.model import POOLINGS
 from sentiment.batching import TRUNCATE_MODES
 from sentiment.pipeline import train_model
 from sentiment.training import resolve_device
 
 
 def parse_args(argv=None):
+    """Flags named after a setting store it under "model.", "lm." or "train." (its home in TrainConfig)."""
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", help="aclImdb_v1.tar.gz, its aclImdb/ folder, or an encoded corpus folder "
                                   "(default: download the archive into the cache folder)")
@@ -22,27 +22,38 @@ def parse_args(argv=None):
     p.add_argument("--out", help="model folder to write (default: runs/<preset>)")
     p.add_argument("--preset", default="default", choices=sorted(PRESETS),
                    help="'seed': the tutorial's recipe; 'default': the shipped model's (default)")
-    p.add_argument("--epochs", type=int, help="number of epochs (preset's by default)")
-    p.add_argument("--batch-size", type=int, help="reviews per batch (preset's by default)")
-    p.add_argument("--lr", type=float, help="Adam learning rate (preset's by default)")
-    p.add_argument("--vocab-size", type=int, help="most frequent training words kept (preset's by default)")
-    p.add_argument("--max-tokens", type=int, help="truncate reviews to this many tokens, 0 for none")
-    p.add_argument("--truncate", choices=TRUNCATE_MODES, help="which tokens a truncated review keeps")
-    p.add_argument("--pooling", choices=POOLINGS, help="how per-token states become one feature vector")
-    p.add_argument("--num-layers", type=int, help="LSTM layers")
-    p.add_argument("--hidden-size", type=int, help="LSTM hidden size per direction")
-    p.add_argument("--dropout", type=float, help="dropout on embeddings, between layers and before the output")
-    p.add_argument("--lr-schedule", choices=("constant", "cosine"), help="learning-rate schedule")
-    p.add_argument("--patience", type=int, help="stop after this many epochs without a better validation loss")
-    p.add_argument("--lm-epochs", type=int, help="epochs of language-model pretraining on the unlabelled reviews "
-                                                 "before fine-tuning, 0 for none (preset's by default)")
-    p.add_argument("--lm-lr", type=float, help="Adam learning rate while pretraining")
-    p.add_argument("--lm-batch-size", type=int, help="reviews per batch while pretraining")
-    p.add_argument("--lm-dropout", type=float, help="dropout while pretraining, in place of --dropout")
-    p.add_argument("--seed", type=int, help="random seed (preset's by default: 123)")
-    p.add_argument("--amp", action="store_true", default=None, help="bfloat16 mixed precision on CUDA")
-    p.add_argument("--train-limit", type=int, default=0,
+    t = p.add_argument_group("training settings (the preset's by default)")
+    t.add_argument("--epochs", dest="train.epochs", type=int, help="number of epochs")
+    t.add_argument("--batch-size", dest="train.batch_size", type=int, help="reviews per batch")
+    t.add_argument("--lr", dest="train.lr", type=float, help="Adam learning rate")
+    t.add_argument("--lr-schedule", dest="train.lr_schedule", choices=("constant", "cosine"),
+                   help="learning-rate schedule")
+    t.add_argument("--max-words", "--vocab-size", dest="train.max_words", type=int,
+                   help="vocabulary: the most frequent training words kept")
+    t.add_argument("--patience", dest="train.patience", type=int,
+                   help="stop after this many epochs without a better validation loss")
+    t.add_argument("--seed", dest="train.seed", type=int, help="random seed")
+    t.add_argument("--amp", dest="train.amp", action="store_true", default=None,
+                   help="bfloat16 mixed precision on CUDA")
+    t.add_argument("--train-limit", dest="train.train_limit", type=int,
                    help="train (and pretrain) on N reviews drawn with the seed (0: all)")
+    m = p.add_argument_group("model settings (the preset's by default)")
+    m.add_argument("--max-tokens", dest="model.max_tokens", type=int,
+                   help="truncate reviews to this many tokens, 0 for none")
+    m.add_argument("--truncate", dest="model.truncate", choices=TRUNCATE_MODES,
+                   help="which tokens a truncated review keeps")
+    m.add_argument("--pooling", dest="model.pooling", choices=POOLINGS,
+                   help="how per-token states become one feature vector")
+    m.add_argument("--num-layers", dest="model.num_layers", type=int, help="LSTM layers")
+    m.add_argument("--hidden-size", dest="model.hidden_size", type=int, help="LSTM hidden size per direction")
+    m.add_argument("--dropout", dest="model.dropout", type=float,
+                   help="dropout on embeddings, between layers and before the output")
+    lm = p.add_argument_group("language-model pretraining on the unlabelled reviews (the preset's by default)")
+    lm.add_argument("--lm-epochs", dest="lm.epochs", type=int,
+                    help="epochs of pretraining before fine-tuning, 0 for none")
+    lm.add_argument("--lm-lr", dest="lm.lr", type=float, help="Adam learning rate while pretraining")
+    lm.add_argument("--lm-batch-size", dest="lm.batch_size", type=int, help="reviews per batch while pretraining")
+    lm.add_argument("--lm-dropout", dest="lm.dropout", type=float, help="dropout while pretraining, in place of --dropout")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--cache-dir", default=str(download.cache_dir()), help="downloads and encoded corpora")
@@ -50,19 +61,38 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def config_from_args(args) -> TrainConfig:
+    """The preset with every setting given on the command line put in its home."""
+    homes: dict[str, dict] = {"train": {}, "model": {}, "lm": {}}
+    for key, value in vars(args).items():
+        if "." in key and value is not None:
+            home, name = key.split(".")
+            homes[home][name] = value
+    return preset(args.preset, model=homes["model"], lm=homes["lm"], **homes["train"])
+
+
+def fetch(url: str, cache_dir: str, flag: str) -> str:
+    """A canonical data file, downloaded into the cache folder once; on failure, says which flag skips it."""
+    try:
+        return str(download.fetch(url, cache_dir))
+    except DownloadError as e:
+        raise DataError(f"Could not download {e.url} ({e.reason}); download it yourself and pass its path "
+                        f"with {flag}.") from e
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
-    settings = {f.name for f in fields(TrainConfig)} | {f.name for f in fields(ModelConfig)}
-    cfg = preset(args.preset, **{k: v for k, v in vars(args).items() if k in settings})  # flags named as fields
+    cfg = config_from_args(args)
     out = args.out or f"runs/{args.preset}"
     try:
         device = resolve_device(args.device)
-        data = args.data or download.fetch(download.IMDB_URL, download.cache_dir(), "--data")
-        vectors = args.vectors or download.fetch(download.GLOVE_URL, download.cache_dir(), "--vectors")
-        train_model(cfg, data, vectors, out, device, args.cache_dir, args.resume, args.train_limit)
+        data = args.data or fetch(download.IMDB_URL, args.cache_dir, "--data")
+        vectors = args.vectors or fetch(download.GLOVE_URL, args.cache_dir, "--vectors")
+        train_model(cfg, data=data, vectors=vectors, out=out, device=device, cache_dir=args.cache_dir,
+                    resume=args.resume)
         if args.push_to_hub:
             print(f"pushed to {hub.push(out, args.push_to_hub)}")
-    except (DataError, FileNotFoundError, ConnectionError, ValueError, hub.ModelLoadError) as e:
+    except UserError as e:  # anything else is a bug, and keeps its traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

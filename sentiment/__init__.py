@@ -1,6 +1,9 @@
 """IMDB sentiment with a bidirectional LSTM, and explanations read from its hidden states."""
 
-from .classifier import Explanation, SentimentClassifier, Unit, load_model
+from .classifier import SentimentClassifier, load_model
+from .explain import Explanation, Unit
+from .errors import DataError, ModelLoadError, SettingsError, UploadError, UserError
 from .model import BiLSTMClassifier, ModelConfig
 
-__all__ = ["load_model", "SentimentClassifier", "Explanation", "Unit", "BiLSTMClassifier", "ModelConfig"]
+__all__ = ["load_model", "SentimentClassifier", "Explanation", "Unit", "BiLSTMClassifier", "ModelConfig",
+           "UserError", "DataError", "ModelLoadError", "UploadError", "SettingsError"]

@@ -22,18 +22,23 @@ class Batch:
                      self.labels.to(device, non_blocking=True), self.rows)
 
 
+def kept_ranges(n: int, limit: int | None, mode: str = "head") -> list[tuple[int, int]]:
+    """The [start, end) ranges of a sequence of n items that are kept when it is cut to at most `limit`: the first
+    ("head"), the last ("tail"), or a quarter of the limit first and the rest last ("head+tail")."""
+    if mode not in TRUNCATE_MODES:
+        raise ValueError(f"truncate must be one of {TRUNCATE_MODES}, not {mode!r}.")
+    if not limit or n <= limit:
+        return [(0, n)]
+    head = {"head": limit, "tail": 0, "head+tail": limit // 4}[mode]
+    return [r for r in ((0, head), (n - (limit - head), n)) if r[0] < r[1]]
+
+
 def truncate(ids, max_tokens: int | None, mode: str = "head"):
-    """Keep at most `max_tokens`: the first ("head"), the last ("tail") or a quarter first and the rest last."""
-    if not max_tokens or len(ids) <= max_tokens:
-        return ids
-    if mode == "head":
-        return ids[:max_tokens]
-    if mode == "tail":
-        return ids[len(ids) - max_tokens:]
-    if mode == "head+tail":
-        head = max_tokens // 4
-        return np.concatenate([ids[:head], ids[len(ids) - (max_tokens - head):]])
-    raise ValueError(f"truncate must be one of {TRUNCATE_MODES}, not {mode!r}.")
+    """Keep at most `max_tokens` of a review's ids, as `kept_ranges` says (training and inference alike)."""
+    ranges = kept_ranges(len(ids), max_tokens, mode)
+    if len(ranges) == 1:
+        return ids[ranges[0][0]:ranges[0][1]]
+    return np.concatenate([ids[a:b] for a, b in ranges])
 
 
 def bucket_batches(lengths: np.ndarray, batch_size: int, shuffle: bool, seed: int = 0,

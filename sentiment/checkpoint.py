@@ -1,4 +1,4 @@
-"""Resumable training checkpoints: model, optimizer, schedule and RNG state in safetensors + JSON, no pickle."""
+"""Resumable training checkpoints: model, optimizer, schedule and RNG state in one safetensors file, no pickle."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import os
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
+
+FILE = "state.safetensors"  # tensors, with the progress and optimizer settings as JSON in its header
 
 
 def rng_state() -> dict[str, torch.Tensor]:
@@ -18,7 +21,8 @@ def rng_state() -> dict[str, torch.Tensor]:
 
 
 def save(folder: str | Path, model, optimizer, scheduler, progress: dict, rng: dict | None = None) -> None:
-    """Write atomically: a crash while saving leaves the previous checkpoint intact.
+    """Write atomically: everything goes into one file, written beside the old one and then renamed over it, so
+    that a crash while saving leaves the previous checkpoint whole (weights and progress always belong together).
 
     `rng`: the random state to store (default: the current one).
     """
@@ -33,21 +37,23 @@ def save(folder: str | Path, model, optimizer, scheduler, progress: dict, rng: d
     tensors = {k: v.cpu() for k, v in tensors.items()}
     meta = {"progress": progress, "param_groups": opt["param_groups"],
             "scheduler": scheduler.state_dict() if scheduler is not None else None}
-    save_file(tensors, str(folder / "state.safetensors.tmp"))
-    (folder / "state.json.tmp").write_text(json.dumps(meta, indent=2))
-    os.replace(folder / "state.safetensors.tmp", folder / "state.safetensors")
-    os.replace(folder / "state.json.tmp", folder / "state.json")
+    save_file(tensors, str(folder / (FILE + ".tmp")), metadata={"meta": json.dumps(meta)})
+    os.replace(folder / (FILE + ".tmp"), folder / FILE)
 
 
 def exists(folder: str | Path) -> bool:
-    return (Path(folder) / "state.json").is_file() and (Path(folder) / "state.safetensors").is_file()
+    return (Path(folder) / FILE).is_file()
+
+
+def read_progress(folder: str | Path) -> dict:
+    """The progress dict of a checkpoint, without loading its tensors."""
+    return _meta(Path(folder) / FILE)["progress"]
 
 
 def load(folder: str | Path, model, optimizer, scheduler, device) -> dict:
     """Restore everything `save` wrote; returns the progress dict."""
-    folder = Path(folder)
-    tensors = load_file(str(folder / "state.safetensors"))
-    meta = json.loads((folder / "state.json").read_text())
+    path = Path(folder) / FILE
+    meta, tensors = _meta(path), load_file(str(path))
     _load_model(tensors, model)
     state: dict = {}
     for key, value in tensors.items():
@@ -63,9 +69,14 @@ def load(folder: str | Path, model, optimizer, scheduler, device) -> dict:
     return meta["progress"]
 
 
+def _meta(path: Path) -> dict:
+    with safe_open(str(path), "pt") as f:
+        return json.loads(f.metadata()["meta"])
+
+
 def load_weights(folder: str | Path, model) -> None:
     """Only the model's weights from a checkpoint (the best epoch's, at the end of training)."""
-    _load_model(load_file(str(Path(folder) / "state.safetensors")), model)
+    _load_model(load_file(str(Path(folder) / FILE)), model)
 
 
 def _load_model(tensors: dict, model) -> None:

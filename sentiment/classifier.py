@@ -6,51 +6,20 @@ import contextlib
 import io
 import json
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from . import hub
-from .batching import Dataset, truncate
-from .explain import decompose, unit_contributions
+from .errors import ModelLoadError
+from .batching import Dataset, kept_ranges, truncate
+from .explain import Explanation, Unit, decompose, unit_contributions
 from .model import BiLSTMClassifier
 from .tokens import Tokenized, Tokenizer
 from .vocab import Vocab
 
 MAX_CHARS = 100_000  # longer input is cut before tokenizing (a pasted book would otherwise take seconds)
-
-
-@dataclass
-class Unit:
-    """A top-layer hidden unit and its activation at every token."""
-
-    index: int  # 0..2H-1: forward units first, then backward
-    direction: str  # "forward" or "backward"
-    contribution: float  # its weight x pooled activation, in logit units
-    activations: list[float]
-
-
-@dataclass
-class Explanation:
-    """Why the model decided as it did: `bias + sum(contributions) == logit`."""
-
-    text: str
-    tokens: list[str]
-    spans: list[tuple[int, int]]
-    contributions: list[float]
-    bias: float
-    logit: float
-    probability: float
-    reading_curve: list[float]
-    units: list[Unit] = field(default_factory=list)
-    truncated: bool = False
-    unknown_share: float = 0.0
-
-    @property
-    def label(self) -> str:
-        return "positive" if self.probability >= 0.5 else "negative"
 
 
 class SentimentClassifier:
@@ -69,16 +38,11 @@ class SentimentClassifier:
         """The tokens the model sees (spans in `text`), and whether the text was cut to fit."""
         if not isinstance(text, str) or not text.strip():
             raise ValueError("The review is empty: write or paste some text to score.")
-        mode, limit = self.config.truncate, self.max_chars
-        cut = len(text) > limit
-        if cut:  # cut the characters the same way the tokens are cut below
-            head = {"head": limit, "tail": 0}.get(mode, limit // 4)
-            pieces = [(0, text[:head]), (len(text) - (limit - head), text[len(text) - (limit - head):])]
-        else:
-            pieces = [(0, text)]
+        mode = self.config.truncate
+        cut = len(text) > self.max_chars
         tokens, spans = [], []
-        for offset, piece in pieces:
-            part = self.tokenizer.tokenize(piece)
+        for offset, end in kept_ranges(len(text), self.max_chars, mode):  # characters cut as tokens are below
+            part = self.tokenizer.tokenize(text[offset:end])
             tokens += part.tokens
             spans += [(a + offset, b + offset) for a, b in part.spans]
         if not tokens:  # only markup, which cleaning removes
@@ -134,19 +98,19 @@ def load_model(source: str | Path | None = None, device: str | torch.device = "c
     folder = hub.resolve(source)
     for name in ("config.json", "model.safetensors", "vocab.json"):
         if not (folder / name).is_file():
-            raise hub.ModelLoadError(f"{folder} has no {name}; a model folder holds {', '.join(hub.FILES[:3])}.")
+            raise ModelLoadError(f"{folder} has no {name}; a model folder holds {', '.join(hub.FILES[:3])}.")
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the mixin prints where it loads from
             model = BiLSTMClassifier.from_pretrained(str(folder), strict=True)
     except Exception as e:  # a truncated file, foreign tensors, a config that does not fit them
-        raise hub.ModelLoadError(f"Could not load the weights in {folder / 'model.safetensors'} with "
+        raise ModelLoadError(f"Could not load the weights in {folder / 'model.safetensors'} with "
                                  f"{folder / 'config.json'}: {hub.reason(e)}") from e
     try:
         vocab = Vocab.load(folder / "vocab.json")
     except (ValueError, UnicodeDecodeError) as e:
-        raise hub.ModelLoadError(f"{folder / 'vocab.json'} is not a vocabulary file: {hub.reason(e)}") from e
+        raise ModelLoadError(f"{folder / 'vocab.json'} is not a vocabulary file: {hub.reason(e)}") from e
     if len(vocab) != model.config.vocab_size:
-        raise hub.ModelLoadError(f"{folder / 'vocab.json'} has {len(vocab)} tokens but the model expects "
+        raise ModelLoadError(f"{folder / 'vocab.json'} has {len(vocab)} tokens but the model expects "
                                  f"{model.config.vocab_size}; the folder mixes files of different models.")
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from .errors import DataError
 from .imdb import Review, checksum, read_imdb
 from .tokens import Tokenizer
 from .vocab import PAD, UNK, Vocab
@@ -75,7 +76,7 @@ class Corpus:
         folder = Path(folder)
         manifest = json.loads((folder / "manifest.json").read_text())
         if manifest.get("format") != FORMAT:
-            raise ValueError(f"{folder} is not an encoded corpus of format {FORMAT}.")
+            raise DataError(f"{folder} is not an encoded corpus of format {FORMAT}.")
         types = json.loads((folder / "types.json").read_text(encoding="utf-8"))
         with np.load(folder / "corpus.npz", allow_pickle=False) as z:
             splits = {name: Split(*(z[f"{name}.{f}"] for f in ("ids", "offsets", "labels", "ratings")))

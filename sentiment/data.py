@@ -10,6 +10,7 @@ from .batching import Dataset, truncate
 from .config import TrainConfig
 from .model import ModelConfig
 from .corpus import Corpus
+from .errors import DataError
 from .vocab import Vocab
 
 
@@ -44,26 +45,34 @@ def encode_rows(corpus: Corpus, split_name: str, rows: np.ndarray, table: np.nda
 
 
 def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
-    """The vocabulary from the training rows only; every split encoded with it and truncated as configured."""
+    """The vocabulary from the training rows only; every split encoded with it and truncated as configured.
+
+    With `cfg.train_limit`, the training part (and the pretraining texts) is a seeded sample of that size; the
+    vocabulary still comes from the whole training part, so that a quick run reads the same words as a full one.
+    """
     train_rows, valid_rows = split_rows(len(corpus.splits["train"]), cfg.valid_fraction, cfg.seed)
     counts = corpus.type_counts(train_rows)
-    vocab, table = corpus.vocab(cfg.vocab_size, counts)
+    vocab, table = corpus.vocab(cfg.max_words, counts)
 
     test = corpus.splits.get("test")
     lm_train = lm_valid = None
-    if cfg.lm_epochs:
+    if cfg.lm.epochs:
         if "unsup" not in corpus.splits:
-            raise ValueError("language-model pretraining (lm_epochs > 0) needs the unlabelled reviews, and this "
-                             "encoded corpus has none; re-encode it from the IMDB archive, or pass --lm-epochs 0.")
-        cut = replace(cfg.model, max_tokens=cfg.lm_max_tokens, truncate="head")
+            raise DataError("language-model pretraining (lm.epochs > 0) needs the unlabelled reviews, and this "
+                             "encoded corpus has none; re-encode it from the IMDB archive, or do not pretrain.")
+        cut = replace(cfg.model, max_tokens=cfg.lm.max_tokens, truncate="head")
         train_part = encode_rows(corpus, "train", train_rows, table, cut)
         unsup = encode_rows(corpus, "unsup", np.arange(len(corpus.splits["unsup"])), table, cut)
         lm_train = Dataset(train_part.seqs + unsup.seqs, np.concatenate([train_part.labels, unsup.labels]),
                            Vocab.pad_id)
         lm_valid = encode_rows(corpus, "train", valid_rows, table, cut)
+    train = encode_rows(corpus, "train", train_rows, table, cfg.model)
+    if cfg.train_limit:  # quick experiments on a fixed subset of the training part
+        train = train.sample(cfg.train_limit, cfg.seed)
+        lm_train = lm_train.sample(cfg.train_limit, cfg.seed) if lm_train is not None else None
     return Prepared(
         vocab=vocab,
-        train=encode_rows(corpus, "train", train_rows, table, cfg.model),
+        train=train,
         valid=encode_rows(corpus, "train", valid_rows, table, cfg.model),
         test=encode_rows(corpus, "test", np.arange(len(test)), table, cfg.model) if test is not None else None,
         train_token_counts=np.bincount(table, weights=counts, minlength=len(vocab)).astype(np.int64),

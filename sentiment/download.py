@@ -10,6 +10,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .errors import DownloadError
+
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 GLOVE_URL = "https://nlp.stanford.edu/data/glove.6B.zip"
 
@@ -19,8 +21,9 @@ def cache_dir() -> Path:
     return Path(os.environ.get("IMDB_BILSTM_CACHE", Path.home() / ".cache" / "imdb-bilstm"))
 
 
-def fetch(url: str, folder: Path, flag: str) -> Path:
+def fetch(url: str, folder: str | Path) -> Path:
     """The file at `url`, downloaded into `folder` with a progress bar unless it is there already."""
+    folder = Path(folder)
     dest = folder / url.rsplit("/", 1)[-1]
     if dest.is_file():
         return dest
@@ -35,7 +38,6 @@ def fetch(url: str, folder: Path, flag: str) -> Path:
                     bar.update(len(block))
     except (urllib.error.URLError, OSError) as e:
         part.unlink(missing_ok=True)
-        raise ConnectionError(f"Could not download {url} ({getattr(e, 'reason', e)}); "
-                              f"download it yourself and pass its path with {flag}.") from e
+        raise DownloadError(url, str(getattr(e, "reason", e))) from e
     shutil.move(part, dest)
     return dest

@@ -15,8 +15,7 @@ from .batching import Dataset
 from .classifier import SentimentClassifier, load_model
 from .corpus import Corpus, load_corpus
 from .data import encode_rows, vocab_table
-from .hub import ModelLoadError
-from .imdb import DataError
+from .errors import UserError
 from .training import evaluate, resolve_device
 
 
@@ -51,9 +50,9 @@ def main(argv=None) -> int:
     try:
         device = resolve_device(args.device)
         clf = load_model(args.model, device=device)
-        data = args.data or download.fetch(download.IMDB_URL, download.cache_dir(), "--data")
+        data = args.data or download.fetch(download.IMDB_URL, args.cache_dir)
         corpus = load_corpus(data, args.cache_dir, clf.config.lowercase)
-    except (DataError, ModelLoadError, ConnectionError, ValueError, FileNotFoundError) as e:
+    except UserError as e:  # anything else is a bug, and keeps its traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
     dataset = test_dataset(clf, corpus)

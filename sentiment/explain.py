@@ -10,11 +10,42 @@ The output is linear in the pooled features, logit = b + w . features, so each p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from .model import BiLSTMClassifier, real_tokens
+
+
+@dataclass
+class Unit:
+    """A top-layer hidden unit and its activation at every token."""
+
+    index: int  # 0..2H-1: forward units first, then backward
+    direction: str  # "forward" or "backward"
+    contribution: float  # its weight x pooled activation, in logit units
+    activations: list[float]
+
+
+@dataclass
+class Explanation:
+    """Why the model decided as it did: `bias + sum(contributions) == logit`."""
+
+    text: str
+    tokens: list[str]
+    spans: list[tuple[int, int]]
+    contributions: list[float]
+    bias: float
+    logit: float
+    probability: float
+    reading_curve: list[float]
+    units: list[Unit] = field(default_factory=list)
+    truncated: bool = False
+    unknown_share: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return "positive" if self.probability >= 0.5 else "negative"
 
 
 @dataclass
@@ -55,7 +86,7 @@ def decompose(model: BiLSTMClassifier, ids: torch.Tensor, lengths: torch.Tensor)
     """One forward pass (eval mode) giving the logits and each token's exact share of them."""
     states = model.token_states(ids, lengths)  # (B, T, 2H)
     features = model.pool(states, lengths)  # (B, F)
-    logits = model.fc(features).squeeze(1)  # (B,)
+    logits = model.head(features)  # (B,)
     w = model.fc.weight[0]  # (F,)
     D = states.shape[2]
     # Summing in float64 keeps the parts within 1e-6 of the logit even for long reviews.

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .errors import DataError
 from .vocab import Vocab
 
 
@@ -33,7 +34,7 @@ def _open_text(path: Path, dim: int):
         with zipfile.ZipFile(path) as z:
             members = [m for m in z.namelist() if m.endswith(f".{dim}d.txt")]
             if not members:
-                raise ValueError(f"{path} holds no GloVe file of {dim} dimensions (looked for '*.{dim}d.txt').")
+                raise DataError(f"{path} holds no GloVe file of {dim} dimensions (looked for '*.{dim}d.txt').")
             with z.open(members[0]) as raw:
                 yield io.TextIOWrapper(raw, encoding="utf-8")
     elif name.endswith(".gz"):
@@ -51,7 +52,7 @@ def read_vectors(path: str | Path, words: set[str], dim: int) -> dict[str, np.nd
     """The vectors of `words` only, read line by line so that the whole file never sits in memory."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"No GloVe file at {path}: pass glove.6B.{dim}d.txt (plain, .gz, .xz) or glove.6B.zip.")
+        raise DataError(f"No GloVe file at {path}: pass glove.6B.{dim}d.txt (plain, .gz, .xz) or glove.6B.zip.")
     found: dict[str, np.ndarray] = {}
     with _open_text(path, dim) as f:
         for n, line in enumerate(f, 1):
@@ -60,7 +61,7 @@ def read_vectors(path: str | Path, words: set[str], dim: int) -> dict[str, np.nd
                 continue
             vec = np.array(rest.split(" "), dtype=np.float32)
             if vec.shape != (dim,):
-                raise ValueError(f"{path}, line {n}: expected {dim} numbers after '{word}', found {vec.size}.")
+                raise DataError(f"{path}, line {n}: expected {dim} numbers after '{word}', found {vec.size}.")
             found[word] = vec
     return found
 

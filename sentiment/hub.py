@@ -10,15 +10,12 @@ from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import LocalEntryNotFoundError
 
 from . import modelcard
+from .errors import ModelLoadError, UploadError
 from .model import BiLSTMClassifier
 from .vocab import Vocab
 
 FILES = ("config.json", "model.safetensors", "vocab.json", "metrics.json", "README.md")
 BUNDLED = Path(__file__).resolve().parent / "pretrained"
-
-
-class ModelLoadError(RuntimeError):
-    """A model could not be found, downloaded or read."""
 
 
 def save_folder(folder: str | Path, model: BiLSTMClassifier, vocab: Vocab, metrics: dict) -> Path:
@@ -43,8 +40,8 @@ def push(folder: str | Path, repo_id: str, token: str | None = None) -> str:
         api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="model",
                           allow_patterns=list(FILES), commit_message="Upload imdb-bilstm model")
     except Exception as e:  # any failure (network, auth, HTTP) ends in the same advice
-        raise ModelLoadError(f"Upload to {repo_id} failed ({reason(e)}); the model is still in {folder}, "
-                             "upload it later with `hf upload` or train.py --push-to-hub.") from e
+        raise UploadError(f"Upload to {repo_id} failed ({reason(e)}); the model is still in {folder}, "
+                          "ready to upload again later.") from e
     return f"https://huggingface.co/{repo_id}"
 
 

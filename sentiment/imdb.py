@@ -8,6 +8,8 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import DataError
+
 SPLITS = ("train", "test", "unsup")
 _MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg|unsup)/(\d+)_(\d+)\.txt$")
 
@@ -20,10 +22,6 @@ class Review:
     label: int
     rating: int
     id: int
-
-
-class DataError(ValueError):
-    """The dataset at a path is missing, or not laid out as `aclImdb/` is."""
 
 
 def read_imdb(path: str | Path, splits=("train", "test")) -> dict[str, list[Review]]:

@@ -82,26 +82,26 @@ def dropout_rate(model: BiLSTMClassifier, p: float):
 
 def pretrain(model: BiLSTMClassifier, texts: Dataset, valid: Dataset, cfg: TrainConfig, device: torch.device,
              state_dir: str | Path, resume: bool = False, log=print) -> list[dict]:
-    """cfg.lm_epochs of language modelling on `texts`, scored on `valid`; leaves `model` ready to fine-tune.
+    """cfg.lm.epochs of language modelling on `texts`, scored on `valid`; leaves `model` ready to fine-tune.
 
     A checkpoint is written after every epoch; `resume=True` continues after the last finished one.
     Returns one row per epoch (losses are per predicted word; perplexity is exp(loss)).
     """
     state_dir = Path(state_dir)
     lm = BiLM(model).to(device)
-    steps = texts.num_batches(cfg.lm_batch_size)
-    optimizer, scheduler = make_optimizer(lm, cfg, cfg.lm_lr, cfg.lm_epochs * steps)
+    steps = texts.num_batches(cfg.lm.batch_size)
+    optimizer, scheduler = make_optimizer(lm, cfg.lm.lr, cfg.lr_schedule, cfg.lm.epochs * steps)
     progress = {"epoch": 0, "history": []}
     if resume and checkpoint.exists(state_dir):
         progress = checkpoint.load(state_dir, lm, optimizer, scheduler, device)
         log(f"language model: resumed after epoch {progress['epoch']}")
-    with dropout_rate(model, cfg.lm_dropout):
-        while progress["epoch"] < cfg.lm_epochs:
+    with dropout_rate(model, cfg.lm.dropout):
+        while progress["epoch"] < cfg.lm.epochs:
             epoch = progress["epoch"] + 1
-            batches = texts.batches(cfg.lm_batch_size, shuffle=True, seed=cfg.seed * 1000 + 500 + epoch)
+            batches = texts.batches(cfg.lm.batch_size, shuffle=True, seed=cfg.seed * 1000 + 500 + epoch)
             stats = run_epoch(lm, batches, device, optimizer, scheduler, cfg.clip, cfg.amp, total=steps,
                               desc=f"LM epoch {epoch}", objective=predict_words)
-            val = run_epoch(lm, valid.batches(cfg.lm_batch_size, shuffle=False), device, desc="LM validation",
+            val = run_epoch(lm, valid.batches(cfg.lm.batch_size, shuffle=False), device, desc="LM validation",
                             objective=predict_words)
             row = {"epoch": epoch, "train_loss": stats.loss, "valid_loss": val.loss,
                    "valid_perplexity": math.exp(val.loss),

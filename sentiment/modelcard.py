@@ -35,10 +35,11 @@ def render(metrics: dict, repo_id: str | None = None) -> str:
         "| --- | --- |",
     ]
     if test:
-        lines.append(f"| test accuracy (25,000 reviews) | {100 * test['accuracy']:.2f}% |")
+        lines.append(f"| test accuracy ({test['reviews']:,} reviews) | {100 * test['accuracy']:.2f}% |")
         lines.append(f"| test loss | {test['loss']:.4f} |")
     if valid:
-        lines.append(f"| validation accuracy (best epoch) | {100 * valid['accuracy']:.2f}% |")
+        lines.append(f"| validation accuracy (best epoch, {valid['reviews']:,} reviews) | "
+                     f"{100 * valid['accuracy']:.2f}% |")
     lines += [
         f"| epochs run (best) | {len(epochs)} ({metrics.get('best_epoch')}) |",
         f"| seconds per epoch | {sum(secs) / max(len(secs), 1):.1f} on {metrics.get('device')} |",
@@ -46,7 +47,8 @@ def render(metrics: dict, repo_id: str | None = None) -> str:
         f"of it and {100 * metrics['glove']['token_share']:.1f}% of training tokens |",
         "",
         "Tokens are spaCy's English tokenizer (`spacy.blank(\"en\")`), lower-cased, after removing HTML markup. "
-        "The validation split is 10% of the training reviews; the test split was scored once, at the end.",
+        f"The validation split is {100 * cfg['valid_fraction']:g}% of the training reviews; the test split was "
+        "scored once, at the end.",
         "",
         "## Training configuration",
         "",

@@ -9,7 +9,7 @@ import sys
 from tqdm.auto import tqdm
 
 from .classifier import load_model
-from .hub import ModelLoadError
+from .errors import ModelLoadError
 
 
 def _score_one(clf, text: str) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .classifier import Explanation
+from .explain import Explanation
 
 POSITIVE = (22, 163, 74)  # green: pushes towards positive
 NEGATIVE = (220, 38, 38)  # red: pushes towards negative

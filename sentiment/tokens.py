@@ -54,25 +54,23 @@ class Tokenizer:
         return {"tokenizer": "spacy.blank(en)", "spacy": self._spacy_version, "lowercase": self.lowercase,
                 "markup": _MARKUP.pattern, "version": 1}
 
-    def __call__(self, text: str) -> list[str]:
-        return self.tokenize(text).tokens
-
     def tokenize(self, text: str) -> Tokenized:
+        """One review (inference): its tokens and their spans in `text`."""
         cleaned, offsets = clean(text)
-        return self._collect(self._nlp.make_doc(cleaned), offsets)
+        kept = self._kept(self._nlp.make_doc(cleaned))
+        return Tokenized([self._text(t) for t in kept],
+                         [(offsets[t.idx], offsets[t.idx + len(t.text) - 1] + 1) for t in kept])
 
     def pipe(self, texts, batch_size: int = 500):
-        """Token lists for many texts; faster than calling one by one."""
+        """Token lists for many texts (the corpus); faster than one by one, and the same tokens as `tokenize`."""
         cleaned = (clean(t)[0] for t in texts)
         for doc in self._nlp.tokenizer.pipe(cleaned, batch_size=batch_size):
-            yield [t.lower_ if self.lowercase else t.text for t in doc if not t.is_space]
+            yield [self._text(t) for t in self._kept(doc)]
 
-    def _collect(self, doc, offsets: list[int]) -> Tokenized:
-        tokens, spans = [], []
-        for t in doc:
-            if t.is_space:
-                continue
-            tokens.append(t.lower_ if self.lowercase else t.text)
-            end = t.idx + len(t.text)
-            spans.append((offsets[t.idx], offsets[end - 1] + 1))
-        return Tokenized(tokens, spans)
+    @staticmethod
+    def _kept(doc) -> list:
+        """The spaCy tokens the model reads: all but whitespace."""
+        return [t for t in doc if not t.is_space]
+
+    def _text(self, token) -> str:
+        return token.lower_ if self.lowercase else token.text

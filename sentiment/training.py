@@ -7,6 +7,8 @@ import itertools
 import math
 import os
 import random
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,8 @@ from tqdm.auto import tqdm
 from . import checkpoint
 from .batching import Dataset
 from .config import TrainConfig
+from .cpu_lstm import flush_denormals
+from .errors import SettingsError
 from .model import BiLSTMClassifier
 
 
@@ -37,7 +41,7 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"--device {name} was asked for, but torch sees no CUDA device; use --device cpu.")
+        raise SettingsError(f"Device {name} was asked for, but torch sees no CUDA device; use the CPU.")
     return torch.device(name)
 
 
@@ -62,6 +66,31 @@ class Progress:
         self.rng = None
 
 
+class StopRequests:
+    """While active, Ctrl-C (SIGINT) and SIGTERM only note a request to stop, which the training loop honours at
+    the next batch boundary, so that a checkpoint never holds a half-applied optimizer step. A second signal
+    stops at once (KeyboardInterrupt). Signals can be caught only in the main thread; elsewhere this does nothing.
+    """
+
+    def __init__(self):
+        self.requested: str | None = None  # the name of the signal received
+        self._saved = {}
+
+    def __enter__(self) -> "StopRequests":
+        if threading.current_thread() is threading.main_thread():
+            self._saved = {sig: signal.signal(sig, self._note) for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _note(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = signal.Signals(signum).name
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+
+
 @dataclass
 class Step:
     """What an objective returns for one batch."""
@@ -72,9 +101,9 @@ class Step:
     logits: torch.Tensor | None = None  # (B,) for a classifier
 
 
-def classify(model: nn.Module, batch) -> Step:
-    """The sentiment objective: one logit per review, binary cross-entropy."""
-    logits = model(batch.ids, batch.lengths).float()
+def classify(model: nn.Module, batch, packed: bool | None = None) -> Step:
+    """The sentiment objective: one logit per review, binary cross-entropy (`packed`: see the model's forward)."""
+    logits = model(batch.ids, batch.lengths, packed=packed).float()
     loss = nn.functional.binary_cross_entropy_with_logits(logits, batch.labels, reduction="sum")
     return Step(loss, int(((logits > 0).float() == batch.labels).sum()), len(batch.labels), logits)
 
@@ -82,11 +111,12 @@ def classify(model: nn.Module, batch) -> Step:
 def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, scheduler=None,
               clip: float = 0.0, amp: bool = False, total: int | None = None, desc: str = "",
               progress: Progress | None = None, logits_out: np.ndarray | None = None,
-              objective=classify) -> EpochStats:
+              objective=classify, stop: StopRequests | None = None) -> EpochStats:
     """Train on `batches` when an optimizer is given, else evaluate; returns mean loss and accuracy.
 
     `objective(model, batch) -> Step`: what is predicted and scored (`classify`, or the language models' in lm.py).
     `logits_out`: an array with a slot per example of the dataset, filled with each example's logit.
+    `stop`: ends the epoch early, between two batches, once it holds a request.
     """
     training = optimizer is not None
     model.train(training)
@@ -99,6 +129,8 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
         for batch in bar:
             if progress is not None:  # so that a resumed run draws the same dropout masks
                 progress.rng = checkpoint.rng_state()
+            if stop is not None and stop.requested:
+                break
             batch = batch.to(device)
             with autocast:
                 step = objective(model, batch)
@@ -133,34 +165,46 @@ def evaluate(model, dataset: Dataset, device, batch_size: int = 128, desc: str =
                      total=dataset.num_batches(batch_size), desc=desc, logits_out=logits_out)
 
 
-def make_optimizer(model: nn.Module, cfg: TrainConfig, lr: float, total_steps: int):
-    """Adam over the trainable parameters, with cfg's weight decay and schedule over `total_steps`."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=lr, weight_decay=cfg.weight_decay)
+def make_optimizer(model: nn.Module, lr: float, schedule: str, total_steps: int):
+    """Adam over the model's parameters, with a learning-rate `schedule` over `total_steps`."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     scheduler = None
-    if cfg.lr_schedule == "cosine":
+    if schedule == "cosine":
         total = max(total_steps, 1)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total) / total)))
-    elif cfg.lr_schedule != "constant":
-        raise ValueError(f"lr_schedule must be 'constant' or 'cosine', not {cfg.lr_schedule!r}.")
+    elif schedule != "constant":
+        raise ValueError(f"lr_schedule must be 'constant' or 'cosine', not {schedule!r}.")
     return optimizer, scheduler
+
+
+def save_interrupted(state_dir: Path, model, optimizer, scheduler, progress: dict, done: Progress, epoch: int,
+                     log) -> None:
+    progress["batch"] += done.batches
+    checkpoint.save(state_dir / "last", model, optimizer, scheduler, progress, rng=done.rng)
+    log(f"\ninterrupted in epoch {epoch} after {progress['batch']} batches; checkpoint saved, resume to continue")
 
 
 def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfig, device: torch.device,
         state_dir: str | Path, resume: bool = False, log=print) -> dict:
     """Train for cfg.epochs, keeping the weights with the best validation loss; resumable from `state_dir`.
 
-    A checkpoint is written after every epoch and when training is interrupted (Ctrl-C or an error), with
-    the number of batches done, so that `resume=True` continues from the same batch of the same epoch.
+    A checkpoint is written after every epoch and when training is interrupted (Ctrl-C, SIGTERM or an error),
+    with the number of batches done, so that `resume=True` continues from the same batch of the same epoch.
+    Ctrl-C and SIGTERM stop at the next batch boundary and then raise KeyboardInterrupt.
     """
     state_dir = Path(state_dir)
+    if device.type == "cpu":
+        log("CPU: denormal floats flushed to zero in every thread" if flush_denormals() else
+            "CPU: denormal floats could not be flushed to zero in every thread (call "
+            "sentiment.cpu_lstm.flush_denormals() before torch's first parallel operation); "
+            "on some CPUs the backward pass then runs several times slower")
     steps = train.num_batches(cfg.batch_size)
-    optimizer, scheduler = make_optimizer(model, cfg, cfg.lr, cfg.epochs * steps)
+    optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, cfg.epochs * steps)
     progress = {"epoch": 0, "batch": 0, "history": [], "best_valid_loss": None, "best_epoch": None}
     if resume:
         if not checkpoint.exists(state_dir / "last"):
-            raise FileNotFoundError(f"--resume: no checkpoint in {state_dir / 'last'}; start without --resume.")
+            raise SettingsError(f"No checkpoint to resume from in {state_dir / 'last'}; start afresh.")
         progress = checkpoint.load(state_dir / "last", model, optimizer, scheduler, device)
         log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']}")
     patience_left = cfg.patience
@@ -169,15 +213,17 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
         done = Progress()
         batches = itertools.islice(train.batches(cfg.batch_size, shuffle=True, seed=cfg.seed * 1000 + epoch),
                                    progress["batch"], None)
-        try:
-            stats = run_epoch(model, batches, device, optimizer, scheduler, cfg.clip, cfg.amp,
-                              total=steps - progress["batch"], desc=f"epoch {epoch}", progress=done)
-        except BaseException:
-            progress["batch"] += done.batches
-            checkpoint.save(state_dir / "last", model, optimizer, scheduler, progress, rng=done.rng)
-            log(f"\ninterrupted in epoch {epoch} after {progress['batch']} batches; "
-                f"checkpoint saved, continue with --resume")
-            raise
+        with StopRequests() as stop:
+            try:
+                stats = run_epoch(model, batches, device, optimizer, scheduler, cfg.clip, cfg.amp,
+                                  total=steps - progress["batch"], desc=f"epoch {epoch}", progress=done, stop=stop)
+            except BaseException:
+                if not stop.requested:  # an error (after a second signal, the last checkpoint stays as it is)
+                    save_interrupted(state_dir, model, optimizer, scheduler, progress, done, epoch, log)
+                raise
+        if stop.requested:
+            save_interrupted(state_dir, model, optimizer, scheduler, progress, done, epoch, log)
+            raise KeyboardInterrupt(stop.requested)
         val = evaluate(model, valid, device, desc="validation")
         row = {"epoch": epoch, "train_loss": stats.loss, "train_accuracy": stats.accuracy,
                "valid_loss": val.loss, "valid_accuracy": val.accuracy, "seconds": stats.seconds,

@@ -74,6 +74,30 @@ def tiny_model_dir(tmp_path_factory):
     return out
 
 
+@pytest.fixture
+def interrupt_step(monkeypatch):
+    """`interrupt_step(n)`: at the n-th optimizer step from now, send this process Ctrl-C (SIGINT) just as the
+    step starts, then let the step run; `interrupt_step(None)` puts the real step back."""
+    import signal
+
+    import torch
+
+    real_step = torch.optim.Adam.step
+
+    def arm(n: int | None):
+        calls = {"n": 0}
+
+        def step(self, *args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == n:
+                os.kill(os.getpid(), signal.SIGINT)
+            return real_step(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.optim.Adam, "step", real_step if n is None else step)
+
+    return arm
+
+
 def real_data(name: str) -> Path:
     """A file of ../shared/data (or $IMDB_BILSTM_DATA); skips the test, saying why, when it is absent."""
     base = Path(os.environ.get("IMDB_BILSTM_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))

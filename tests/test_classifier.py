@@ -93,3 +93,19 @@ def test_hub_repo_loads_from_the_cache_offline(tmp_path, tiny_model_dir, monkeyp
     assert clf.predict_proba(["great film"])[0] == pytest.approx(load_model(tiny_model_dir).predict_proba(["great film"])[0])
     with pytest.raises(ModelLoadError, match="Cannot reach the Hugging Face Hub"):
         load_model("someone/not-cached")
+
+
+@pytest.mark.parametrize("mode", ["head", "tail", "head+tail"])
+def test_characters_are_cut_as_tokens_are(tiny_model_dir, mode):
+    """A paste longer than max_chars is cut before tokenizing by the same rule as tokens are cut for the model:
+    with one-letter words, cutting to 2L characters keeps the words that cutting to L tokens keeps."""
+    from dataclasses import replace
+
+    clf = load_model(tiny_model_dir)
+    words = [chr(ord("a") + i % 26) for i in range(200)]
+    text = " ".join(words)
+    clf.config, clf.max_chars = replace(clf.config, max_tokens=0, truncate=mode), 2 * 40
+    by_chars = clf.tokenize(text)[0].tokens
+    clf.config, clf.max_chars = replace(clf.config, max_tokens=40), 10 ** 6
+    by_tokens = clf.tokenize(text)[0].tokens
+    assert by_chars == by_tokens and len(by_tokens) == 40

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from sentiment import DataError
 from sentiment.glove import embedding_matrix, read_vectors
 from sentiment.vocab import Vocab
 
@@ -44,5 +45,5 @@ def test_matrix_rows_and_coverage(glove_txt):
 def test_wrong_dimension_and_path(glove_txt, tmp_path):
     with pytest.raises(ValueError, match="expected 50 numbers"):
         read_vectors(glove_txt, {"film"}, 50)
-    with pytest.raises(FileNotFoundError, match="No GloVe file"):
+    with pytest.raises(DataError, match="No GloVe file"):
         read_vectors(tmp_path / "missing.txt", {"film"}, 100)

@@ -7,7 +7,8 @@ import httpx
 import huggingface_hub
 import pytest
 
-from sentiment.hub import ModelLoadError, push
+from sentiment import ModelLoadError, UploadError
+from sentiment.hub import push
 
 
 @pytest.fixture
@@ -53,6 +54,6 @@ def test_push_uploads_the_model_files(fake_hub, tiny_model_dir, tmp_path):
 def test_failed_push_keeps_the_folder_and_says_why(fake_hub, tiny_model_dir, tmp_path):
     fake_hub["refuse"] = True
     folder = shutil.copytree(tiny_model_dir, tmp_path / "m")
-    with pytest.raises(ModelLoadError, match=r"Upload to someone/imdb-bilstm failed .*the model is still in"):
+    with pytest.raises(UploadError, match=r"Upload to someone/imdb-bilstm failed .*the model is still in"):
         push(folder, "someone/imdb-bilstm", token="hf_bad")
     assert (folder / "model.safetensors").is_file()

@@ -73,24 +73,16 @@ def test_train_py_pretrains_and_records_it(imdb_dir, glove_txt, tmp_path):
     assert train.main(run_args(imdb_dir, glove_txt, tmp_path, "m")) == 0
     metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
     rows = metrics["pretraining"]
-    assert [r["epoch"] for r in rows] == [1, 2, 3] and metrics["config"]["lm_epochs"] == 3
+    assert [r["epoch"] for r in rows] == [1, 2, 3] and metrics["config"]["lm"]["epochs"] == 3
     assert rows[0]["reviews"] == 11 + 6  # the training part (one review is validation) and the unlabelled ones
     assert rows[-1]["train_loss"] < rows[0]["train_loss"]
 
 
-def test_interrupted_pretraining_resumes_to_the_same_model(imdb_dir, glove_txt, tmp_path, monkeypatch):
+def test_interrupted_pretraining_resumes_to_the_same_model(imdb_dir, glove_txt, tmp_path, interrupt_step):
     assert train.main(run_args(imdb_dir, glove_txt, tmp_path, "straight")) == 0
-    real_step, calls = torch.optim.Adam.step, {"n": 0}
-
-    def flaky_step(self, *a, **k):
-        calls["n"] += 1
-        if calls["n"] == 2:  # LM epoch 2 (one batch of 256 an epoch)
-            raise KeyboardInterrupt
-        return real_step(self, *a, **k)
-
-    monkeypatch.setattr(torch.optim.Adam, "step", flaky_step)
+    interrupt_step(2)  # LM epoch 2 (one batch of 256 an epoch)
     assert train.main(run_args(imdb_dir, glove_txt, tmp_path, "broken")) == 130
-    monkeypatch.setattr(torch.optim.Adam, "step", real_step)
+    interrupt_step(None)
     assert train.main(run_args(imdb_dir, glove_txt, tmp_path, "broken", "--resume")) == 0
     a, b = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("straight", "broken"))
     assert a["pretraining"][-1]["valid_loss"] == pytest.approx(b["pretraining"][-1]["valid_loss"], abs=1e-6)

@@ -11,9 +11,18 @@ def test_markup_removed_and_offsets_kept():
 
 def test_tokens_lowercased_without_markup_or_spaces():
     tok = Tokenizer()
-    assert tok("Not BAD at all.<br /><br />The ending drags.") == [
+    assert tok.tokenize("Not BAD at all.<br /><br />The ending drags.").tokens == [
         "not", "bad", "at", "all", ".", "the", "ending", "drags", "."]
-    assert "/><br" not in tok("a<br />b<br/>c") and tok("a<br />b<br/>c") == ["a", "b", "c"]
+    assert tok.tokenize("a<br />b<br/>c").tokens == ["a", "b", "c"]
+
+
+def test_corpus_and_inference_read_the_same_tokens():
+    """The corpus is tokenized with `pipe`, a review at inference with `tokenize`: one rule for both."""
+    texts = ["Not BAD at all.<br /><br />The  ending\n drags.", "  It&#39;s <i>dull</i>!\t\tReally &amp; truly ",
+             "<br />", "Mr. Smith's 2nd film, 10/10 -- wow!!"]
+    for lowercase in (True, False):
+        tok = Tokenizer(lowercase)
+        assert list(tok.pipe(texts)) == [tok.tokenize(t).tokens for t in texts]
 
 
 def test_spans_point_into_the_original_text():
@@ -26,4 +35,4 @@ def test_spans_point_into_the_original_text():
 
 
 def test_uppercase_kept_when_asked():
-    assert Tokenizer(lowercase=False)("Good Film") == ["Good", "Film"]
+    assert Tokenizer(lowercase=False).tokenize("Good Film").tokens == ["Good", "Film"]

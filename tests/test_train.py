@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import train
-from sentiment import load_model
+from sentiment import checkpoint, load_model
 from sentiment.config import preset
 from sentiment.pipeline import train_model
 
@@ -22,44 +22,67 @@ def test_train_py_writes_a_complete_model_folder(tiny_model_dir):
 
 
 def test_saved_folder_reloads_to_identical_logits(imdb_dir, glove_txt, tmp_path):
-    cfg = preset("seed", epochs=1, batch_size=4, hidden_size=8, pooling="max+mean")
-    model, _ = train_model(cfg, imdb_dir, glove_txt, tmp_path / "m", torch.device("cpu"), tmp_path / "cache",
-                           log=lambda *a: None)
+    cfg = preset("seed", model={"hidden_size": 8, "pooling": "max+mean"}, epochs=1, batch_size=4)
+    model = train_model(cfg, data=imdb_dir, vectors=glove_txt, out=tmp_path / "m", device=torch.device("cpu"),
+                        cache_dir=tmp_path / "cache", log=lambda *a: None).model
     clf = load_model(tmp_path / "m")
     ids, lengths = torch.randint(0, 20, (3, 12)), torch.tensor([12, 5, 1])
     assert torch.equal(model(ids, lengths), clf.model(ids, lengths))
 
 
 def test_second_run_reuses_the_encoded_corpus(imdb_dir, glove_txt, tmp_path):
-    cfg = preset("seed", epochs=1, batch_size=4, hidden_size=4)
+    cfg = preset("seed", model={"hidden_size": 4}, epochs=1, batch_size=4)
     for out in ("a", "b"):
-        train_model(cfg, imdb_dir, glove_txt, tmp_path / out, torch.device("cpu"), tmp_path / "cache", log=lambda *a: None)
+        train_model(cfg, data=imdb_dir, vectors=glove_txt, out=tmp_path / out, device=torch.device("cpu"),
+                    cache_dir=tmp_path / "cache", log=lambda *a: None)
     assert len(list((tmp_path / "cache").glob("corpus-*"))) == 1
 
 
-def test_interrupted_run_resumes_where_it_stopped(imdb_dir, glove_txt, tmp_path, monkeypatch):
-    """An error in epoch 2 leaves a checkpoint; --resume finishes the run with the same result as no interruption."""
+def test_interrupted_run_resumes_where_it_stopped(imdb_dir, glove_txt, tmp_path, interrupt_step):
+    """Ctrl-C during a step of epoch 2 finishes that step, saves a checkpoint and stops; --resume then finishes the
+    run with the same result as no interruption (a half-applied optimizer step would show)."""
     args = ["--data", str(imdb_dir), "--vectors", str(glove_txt), "--preset", "seed", "--epochs", "3",
             "--hidden-size", "8", "--batch-size", "4", "--cache-dir", str(tmp_path / "cache"), "--device", "cpu"]
     assert train.main(args + ["--out", str(tmp_path / "straight")]) == 0
 
-    real_step, calls = torch.optim.Adam.step, {"n": 0}
-
-    def flaky_step(self, *a, **k):
-        calls["n"] += 1
-        if calls["n"] == 5:  # epoch 2, second batch (3 batches an epoch)
-            raise KeyboardInterrupt
-        return real_step(self, *a, **k)
-
-    monkeypatch.setattr(torch.optim.Adam, "step", flaky_step)
+    interrupt_step(5)  # epoch 2, second batch (3 batches an epoch)
     assert train.main(args + ["--out", str(tmp_path / "broken")]) == 130
-    progress = json.loads((tmp_path / "broken" / "checkpoints" / "last" / "state.json").read_text())["progress"]
-    assert (progress["epoch"], progress["batch"]) == (1, 1)
-    monkeypatch.setattr(torch.optim.Adam, "step", real_step)
+    progress = checkpoint.read_progress(tmp_path / "broken" / "checkpoints" / "last")
+    assert (progress["epoch"], progress["batch"]) == (1, 2)  # the interrupted step was finished
+    interrupt_step(None)
     assert train.main(args + ["--out", str(tmp_path / "broken"), "--resume"]) == 0
     a = json.loads((tmp_path / "straight" / "metrics.json").read_text())
     b = json.loads((tmp_path / "broken" / "metrics.json").read_text())
     assert a["test"]["loss"] == pytest.approx(b["test"]["loss"], abs=1e-6)
+
+
+def test_checkpoint_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A crash while a checkpoint is written leaves the previous one, weights and progress together."""
+    import os
+
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.Adam(model.parameters())
+    checkpoint.save(tmp_path, model, optimizer, None, {"epoch": 1})
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    real_replace, calls = os.replace, {"n": 0}
+
+    def crash_after_first_rename(src, dst):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError("disk gone")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_after_first_rename)
+    try:
+        checkpoint.save(tmp_path, model, optimizer, None, {"epoch": 2})
+    except OSError:
+        pass
+    monkeypatch.setattr(os, "replace", real_replace)
+    restored = torch.nn.Linear(3, 1)
+    progress = checkpoint.load(tmp_path, restored, torch.optim.Adam(restored.parameters()), None, "cpu")
+    saved_with_epoch_2 = torch.equal(restored.weight, model.weight)
+    assert saved_with_epoch_2 == (progress["epoch"] == 2)
 
 
 def test_missing_data_is_one_clear_error(tmp_path, glove_txt, capsys):
@@ -83,12 +106,26 @@ def test_offline_download_names_the_flag(tmp_path, monkeypatch, capsys):
     assert "Could not download https://ai.stanford.edu/" in err and "pass its path with --data" in err
 
 
-def test_vocab_size_flag_sets_the_vocabulary(imdb_dir, glove_txt, tmp_path):
-    """--vocab-size is the number of words kept; the model's own vocab_size follows from it (words + 2)."""
-    cfg = preset("seed", vocab_size=5)
-    assert cfg.vocab_size == 5 and cfg.model.hidden_size == 256
-    assert preset("seed", hidden_size=8).model.hidden_size == 8
+def test_max_words_flag_sets_the_vocabulary(imdb_dir, glove_txt, tmp_path):
+    """--max-words is the number of words kept; the model's own vocab_size follows from it (words + 2)."""
     args = ["--data", str(imdb_dir), "--vectors", str(glove_txt), "--out", str(tmp_path / "m"), "--preset", "seed",
-            "--epochs", "1", "--hidden-size", "8", "--vocab-size", "5", "--cache-dir", str(tmp_path / "c")]
+            "--epochs", "1", "--hidden-size", "8", "--max-words", "5", "--cache-dir", str(tmp_path / "c")]
     assert train.main(args) == 0
     assert load_model(tmp_path / "m").config.vocab_size == 5 + 2
+
+
+def test_downloads_go_to_the_cache_dir(imdb_tar, glove_txt, tmp_path, monkeypatch):
+    """--cache-dir is where a download lands, not only where encoded corpora go."""
+    import io
+    import urllib.request
+
+    class Response(io.BytesIO):
+        headers = {}
+
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: Response(imdb_tar.read_bytes()))
+    monkeypatch.setenv("IMDB_BILSTM_CACHE", str(tmp_path / "default-cache"))
+    args = ["--vectors", str(glove_txt), "--out", str(tmp_path / "m"), "--preset", "seed", "--epochs", "1",
+            "--hidden-size", "4", "--cache-dir", str(tmp_path / "asked"), "--device", "cpu"]
+    assert train.main(args) == 0
+    assert (tmp_path / "asked" / "aclImdb_v1.tar.gz").is_file()
+    assert not (tmp_path / "default-cache").exists()
