@@ -9,7 +9,7 @@ import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sentiment import SentimentClassifier, load_model, render  # noqa: E402
-from sentiment.hub import ModelLoadError  # noqa: E402
+from sentiment import ModelLoadError  # noqa: E402
 
 MAX_CHARS = 20_000  # the text box's limit; a longer paste is cut there, and the app says so
 

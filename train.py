@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from sentiment import download, hub
-from sentiment.config import PRESETS, TrainConfig, preset
+from sentiment.config import PRESETS, SCHEDULES, TrainConfig, preset
 from sentiment.errors import DataError, DownloadError, UserError
 from sentiment.model import POOLINGS
 from sentiment.batching import TRUNCATE_MODES
@@ -26,7 +26,7 @@ def parse_args(argv=None):
     t.add_argument("--epochs", dest="train.epochs", type=int, help="number of epochs")
     t.add_argument("--batch-size", dest="train.batch_size", type=int, help="reviews per batch")
     t.add_argument("--lr", dest="train.lr", type=float, help="Adam learning rate")
-    t.add_argument("--lr-schedule", dest="train.lr_schedule", choices=("constant", "cosine"),
+    t.add_argument("--lr-schedule", dest="train.lr_schedule", choices=SCHEDULES,
                    help="learning-rate schedule")
     t.add_argument("--max-words", "--vocab-size", dest="train.max_words", type=int,
                    help="vocabulary: the most frequent training words kept")
@@ -82,9 +82,9 @@ def fetch(url: str, cache_dir: str, flag: str) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    cfg = config_from_args(args)
     out = args.out or f"runs/{args.preset}"
     try:
+        cfg = config_from_args(args)  # settings are checked here, before any data is read
         device = resolve_device(args.device)
         data = args.data or fetch(download.IMDB_URL, args.cache_dir, "--data")
         vectors = args.vectors or fetch(download.GLOVE_URL, args.cache_dir, "--vectors")

@@ -1,6 +1,7 @@
 """Guard for the CPU training path: one training step of the classifier against the bare bidirectional nn.LSTM
-on the same batch, as a ratio measured in one process; once with denormal floats flushed to zero (as training
-runs) and once, in a second process, without. Needs no data: the batch is random token ids of one length."""
+on the same batch, as a ratio measured in one process; once with the settings training runs with (denormal floats
+flushed to zero, freed memory kept) and once, in a second process, without. Needs no data: the batch is random
+token ids of one length."""
 
 import argparse
 import subprocess
@@ -13,7 +14,7 @@ from torch import nn
 
 from common import median
 from sentiment.config import preset
-from sentiment.cpu_lstm import flush_denormals
+from sentiment.cpu_lstm import prepare_for_training
 from sentiment.model import BiLSTMClassifier
 
 
@@ -27,7 +28,7 @@ def forward_denormal_share(model: BiLSTMClassifier, ids: torch.Tensor) -> float:
 
 def measure(args) -> None:
     """Time the three steps in this process and print one line each, then the ratio."""
-    flushed = flush_denormals() if args.flush else False  # first, before torch starts its worker threads
+    setup = prepare_for_training() if args.tuned else "CPU: torch's defaults"  # first, before worker threads start
     torch.manual_seed(0)
     cfg = replace(preset(args.preset).model, vocab_size=10_002)
     model = BiLSTMClassifier(cfg).train()
@@ -48,7 +49,7 @@ def measure(args) -> None:
 
     steps = {"classifier (right-padded path)": classifier_loss, "bare nn.LSTM, tutorial head": tutorial_head_loss,
              "bare nn.LSTM, sum of outputs": outputs_sum_loss}
-    print(f"denormals flushed: {'yes, in all threads' if flushed else 'no'}; torch {torch.__version__}, "
+    print(f"{setup}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; batch {args.batch_size} x {args.tokens} tokens, "
           f"{args.preset} preset ({cfg.pooling} pooling)")
     print(f"  gradients of the forward direction's last states w.r.t. the embeddings: "
@@ -75,12 +76,13 @@ def main():
     p.add_argument("--batch-size", type=int, default=30, help="reviews per batch")
     p.add_argument("--tokens", type=int, default=280, help="tokens per review")
     p.add_argument("--repeat", type=int, default=3, help="timed steps per row, after one warm-up step")
-    p.add_argument("--flush", action=argparse.BooleanOptionalAction, default=None,
-                   help="measure in this process only, with or without flushing (default: both, one process each)")
+    p.add_argument("--tuned", action=argparse.BooleanOptionalAction, default=None,
+                   help="measure in this process only, with or without training's CPU settings "
+                        "(default: both, one process each)")
     args = p.parse_args()
-    if args.flush is not None:
+    if args.tuned is not None:
         return measure(args)
-    for flag in ("--flush", "--no-flush"):  # a process each: worker threads keep the setting they started with
+    for flag in ("--tuned", "--no-tuned"):  # a process each: worker threads keep the setting they started with
         sys.stdout.flush()
         subprocess.run([sys.executable, __file__, flag, *sys.argv[1:]], check=True)
 

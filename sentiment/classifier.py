@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from . import hub
-from .errors import ModelLoadError
+from . import folder, hub
 from .batching import Dataset, kept_ranges, truncate
 from .explain import Explanation, Unit, decompose, unit_contributions
 from .model import BiLSTMClassifier
@@ -53,15 +49,25 @@ class SentimentClassifier:
             tokens, spans = [tokens[i] for i in keep], [spans[i] for i in keep]
         return Tokenized(tokens, spans), cut
 
-    @torch.no_grad()
+    def encode(self, text: str) -> np.ndarray:
+        """The vocabulary ids the model reads for `text`; ValueError when it has no words."""
+        return np.array(self.vocab.encode(self.tokenize(text)[0].tokens), dtype=np.int64)
+
     def predict_proba(self, texts: list[str], batch_size: int = 64) -> list[float]:
         """P(positive) for each review, batched by length; the same as scoring each alone."""
+        if isinstance(texts, str):
+            raise TypeError("predict_proba takes a list of reviews; for one review, pass [text].")
         seqs = []
         for i, text in enumerate(texts):
             try:
-                seqs.append(np.array(self.vocab.encode(self.tokenize(text)[0].tokens), dtype=np.int64))
+                seqs.append(self.encode(text))
             except ValueError as e:
                 raise ValueError(f"Review {i}: {e}") from None
+        return self.probabilities(seqs, batch_size)
+
+    @torch.no_grad()
+    def probabilities(self, seqs: list[np.ndarray], batch_size: int = 64) -> list[float]:
+        """P(positive) for reviews already encoded (`encode`), batched by length."""
         data = Dataset(seqs, np.zeros(len(seqs), np.float32), self.vocab.pad_id)
         out = np.zeros(len(seqs))
         for batch in data.batches(batch_size, shuffle=False):
@@ -95,24 +101,5 @@ class SentimentClassifier:
 
 def load_model(source: str | Path | None = None, device: str | torch.device = "cpu") -> SentimentClassifier:
     """The bundled model (no argument), a model folder written by train.py, or a Hugging Face Hub repo id."""
-    folder = hub.resolve(source)
-    for name in ("config.json", "model.safetensors", "vocab.json"):
-        if not (folder / name).is_file():
-            raise ModelLoadError(f"{folder} has no {name}; a model folder holds {', '.join(hub.FILES[:3])}.")
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # the mixin prints where it loads from
-            model = BiLSTMClassifier.from_pretrained(str(folder), strict=True)
-    except Exception as e:  # a truncated file, foreign tensors, a config that does not fit them
-        raise ModelLoadError(f"Could not load the weights in {folder / 'model.safetensors'} with "
-                                 f"{folder / 'config.json'}: {hub.reason(e)}") from e
-    try:
-        vocab = Vocab.load(folder / "vocab.json")
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ModelLoadError(f"{folder / 'vocab.json'} is not a vocabulary file: {hub.reason(e)}") from e
-    if len(vocab) != model.config.vocab_size:
-        raise ModelLoadError(f"{folder / 'vocab.json'} has {len(vocab)} tokens but the model expects "
-                                 f"{model.config.vocab_size}; the folder mixes files of different models.")
-    metrics_path = folder / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    label = "bundled model" if source is None else str(source)
-    return SentimentClassifier(model, vocab, label, metrics, device)
+    model, vocab, metrics = folder.load(hub.resolve(source))
+    return SentimentClassifier(model, vocab, "bundled model" if source is None else str(source), metrics, device)

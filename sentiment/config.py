@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from .errors import SettingsError
 from .model import ModelConfig
+
+SCHEDULES = ("constant", "cosine")
 
 
 @dataclass
@@ -36,6 +39,15 @@ class TrainConfig:
     seed: int = 123
     amp: bool = False  # bfloat16 autocast on CUDA
 
+    def __post_init__(self):
+        for name in ("epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}.")
+        if self.lr_schedule not in SCHEDULES:
+            raise SettingsError(f"lr_schedule must be one of {SCHEDULES}, not {self.lr_schedule!r}.")
+        if not 0 < self.valid_fraction < 1:
+            raise SettingsError(f"valid_fraction must be between 0 and 1, not {self.valid_fraction}.")
+
 
 PRESETS = {
     # The tutorial's recipe exactly (its defects fixed: markup removed, packed sequences, validation split).
@@ -52,6 +64,6 @@ def preset(name: str, *, model: dict | None = None, lm: dict | None = None, **tr
     """A preset with some settings replaced: `model` and `lm` hold those of ModelConfig and LMConfig, the keyword
     arguments those of TrainConfig (e.g. `preset("seed", model={"pooling": "max"}, epochs=3)`)."""
     if name not in PRESETS:
-        raise ValueError(f"Unknown preset {name!r}; choose from {sorted(PRESETS)}.")
+        raise SettingsError(f"Unknown preset {name!r}; choose from {sorted(PRESETS)}.")
     base = PRESETS[name]
     return replace(base, model=replace(base.model, **(model or {})), lm=replace(base.lm, **(lm or {})), **train)

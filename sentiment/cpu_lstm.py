@@ -1,8 +1,10 @@
-"""The BiLSTM on the CPU: each direction of each layer over a right-padded batch instead of packing, and
-denormal floats flushed to zero so that the backward pass runs at the kernel's speed on every CPU."""
+"""The BiLSTM on the CPU: each direction of each layer over a right-padded batch instead of packing; for training,
+denormal floats flushed to zero and freed memory kept for reuse, so that steps run at the kernel's speed or better."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 
 import torch
@@ -23,7 +25,8 @@ def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, t
     steps = torch.arange(T, device=x.device)[None, :]  # (1, T)
     lengths = lengths.to(x.device)[:, None]  # (B, 1)
     real = steps < lengths  # (B, T)
-    reverse = torch.where(real, lengths - 1 - steps, steps)[..., None]  # (B, T, 1): flips each real prefix
+    rows = torch.arange(B, device=x.device)[:, None] * T  # (B, 1): where each review starts in a (B*T, .) view
+    reverse = (rows + torch.where(real, lengths - 1 - steps, steps)).reshape(-1)  # (B*T,): flips each real prefix
     out = x
     for layer in range(lstm.num_layers):
         if layer:
@@ -33,9 +36,27 @@ def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, t
             zeros = torch.zeros_like(out[..., :H])
             forward_in, backward_in = torch.cat([out[..., :H], zeros], 2), torch.cat([zeros, out[..., H:]], 2)
         forward = _one_way(lstm, forward_in, layer, "")  # (B, T, H)
-        backward = _one_way(lstm, backward_in.gather(1, reverse.expand_as(backward_in)), layer, "_reverse")
-        out = torch.cat([forward, backward.gather(1, reverse.expand(B, T, H))], dim=2)  # (B, T, 2H)
+        backward = _one_way(lstm, _Reorder.apply(backward_in, reverse), layer, "_reverse")  # (B, T, H), reversed
+        out = torch.cat([forward, _Reorder.apply(backward, reverse)], dim=2)  # (B, T, 2H)
+    if bool(real.all()):  # no padding in this batch
+        return out
     return out * real[..., None]  # zeros at padding, as pad_packed_sequence gives
+
+
+class _Reorder(torch.autograd.Function):
+    """(B, T, D) -> the same rows in the order `index` (B*T,), which must undo itself (reversing each review within
+    its length does): the gradient then goes back through the same order. Whole rows of D numbers move, so this
+    costs a copy, where `gather` with a (B, T, D) index would read an index per number and scatter-add back."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(index)
+        return x.reshape(-1, x.shape[2]).index_select(0, index).view(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (index,) = ctx.saved_tensors
+        return grad.reshape(-1, grad.shape[2]).index_select(0, index).view(grad.shape), None
 
 
 def _one_way(lstm: nn.LSTM, x: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
@@ -67,3 +88,33 @@ def flush_denormals() -> bool:
     per_thread = 1 << 16  # above torch's grain size, so that every worker thread gets a share
     probe = torch.full((per_thread * torch.get_num_threads(),), 1e-20) * 1e-20  # 1e-40: denormal unless flushed
     return not bool(probe.any())
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc's malloc keep freed memory for reuse instead of handing large blocks back to the system; True if
+    it took effect (Linux with glibc).
+
+    A training step allocates tensors of tens of MB whose shapes change from batch to batch. By default glibc
+    serves each from fresh pages (mmap) and returns them when freed, so every step pays the kernel to zero and
+    map them again: a quarter of the CPU's training time here. Served from the heap and kept, they are reused.
+    The process keeps its peak memory until it ends, which is what training needs anyway.
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = libc.mallopt if libc is not None else None
+    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows)
+        return False
+    if mallopt is None:
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+    return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2**31 - 1))
+
+
+def prepare_for_training() -> str:
+    """Both settings above, for a training process on the CPU; returns one line saying which took effect."""
+    flushed, kept = flush_denormals(), keep_freed_memory()
+    return ("CPU: denormal floats " + ("flushed to zero in every thread" if flushed else
+                                       "not flushed in every thread (call prepare_for_training() before torch's "
+                                       "first parallel operation); the backward pass may run slower")
+            + "; freed memory " + ("kept for reuse" if kept else "returned to the system (not glibc)"))

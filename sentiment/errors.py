@@ -2,6 +2,12 @@
 `main` reports them in one sentence, and any other exception is a bug that keeps its traceback."""
 
 
+def reason(e: BaseException) -> str:
+    """The first line of an exception's message, for one-sentence errors."""
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
 class UserError(Exception):
     """Something the user can put right; the message says what and how, without naming command-line flags."""
 

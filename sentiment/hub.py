@@ -1,4 +1,4 @@
-"""Model folders: writing one (weights, config, vocabulary, metrics, card), finding one, and pushing it to the Hub."""
+"""Model folders and the Hugging Face Hub: finding one (bundled, local or downloaded) and pushing one."""
 
 from __future__ import annotations
 
@@ -10,24 +10,10 @@ from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import LocalEntryNotFoundError
 
 from . import modelcard
-from .errors import ModelLoadError, UploadError
-from .model import BiLSTMClassifier
-from .vocab import Vocab
+from .errors import ModelLoadError, UploadError, reason
+from .folder import FILES
 
-FILES = ("config.json", "model.safetensors", "vocab.json", "metrics.json", "README.md")
 BUNDLED = Path(__file__).resolve().parent / "pretrained"
-
-
-def save_folder(folder: str | Path, model: BiLSTMClassifier, vocab: Vocab, metrics: dict) -> Path:
-    """config.json + model.safetensors (through the Hub mixin), vocab.json, metrics.json and the model card."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    # The card goes first: save_pretrained only writes its own generic card where none exists.
-    (folder / "README.md").write_text(modelcard.render(metrics))
-    model.save_pretrained(folder)
-    vocab.save(folder / "vocab.json")
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    return folder
 
 
 def push(folder: str | Path, repo_id: str, token: str | None = None) -> str:
@@ -56,6 +42,9 @@ def resolve(source: str | Path | None) -> Path:
         return path
     if str(source).count("/") != 1 or str(source).startswith((".", "/", "~")):
         raise ModelLoadError(f"No model folder at {source}, and it is not a Hub repo id of the form owner/name.")
+    if path.parent.is_dir():  # shaped like owner/name, but "runs/seed" before training is a folder path
+        raise ModelLoadError(f"No model folder at {source}: the folder {path.parent} exists but holds no "
+                             f"{path.name}.")
     try:
         return Path(snapshot_download(repo_id=str(source), allow_patterns=list(FILES),
                                       token=os.environ.get("HF_TOKEN")))
@@ -65,8 +54,3 @@ def resolve(source: str | Path | None) -> Path:
     except Exception as e:  # HTTP, authentication, disk: one sentence either way
         raise ModelLoadError(f"Could not download {source} from the Hugging Face Hub ({reason(e)}).") from e
 
-
-def reason(e: Exception) -> str:
-    """The first line of an exception's message, for one-sentence errors."""
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__

@@ -12,10 +12,10 @@ import huggingface_hub
 import numpy as np
 import torch
 
-from . import checkpoint, hub
+from . import checkpoint, folder
 from .config import TrainConfig
 from .corpus import Corpus, load_corpus
-from .cpu_lstm import flush_denormals
+from .cpu_lstm import prepare_for_training
 from .data import Prepared, prepare
 from .glove import Coverage, embedding_matrix
 from .lm import pretrain
@@ -35,7 +35,7 @@ def train_model(cfg: TrainConfig, *, data: str | Path, vectors: str | Path, out:
     """Read the data, build the model, (pretrain,) fit, test once, save the folder."""
     started = time.time()
     if device.type == "cpu":
-        flush_denormals()  # first, so that the worker threads torch starts later take the setting (see fit)
+        prepare_for_training()  # first, so that the worker threads torch starts later take the setting (see fit)
     corpus, prepared = read_data(cfg, data, cache_dir, log)
     cfg = replace(cfg, model=replace(cfg.model, vocab_size=len(prepared.vocab)))  # the model's size, as built
     model, coverage = build_model(cfg, prepared, vectors, device, log)
@@ -50,9 +50,9 @@ def train_model(cfg: TrainConfig, *, data: str | Path, vectors: str | Path, out:
     valid, test = score(model, prepared, device, log)
     metrics = run_record(cfg, corpus=corpus, vectors=vectors, coverage=coverage, progress=progress, valid=valid,
                          test=test, pretraining=pretraining, device=device, seconds=time.time() - started)
-    folder = hub.save_folder(out, model.cpu(), prepared.vocab, metrics)
-    log(f"saved {folder}")
-    return TrainResult(model.eval(), metrics, folder)
+    saved = folder.save(out, model.cpu(), prepared.vocab, metrics)
+    log(f"saved {saved}")
+    return TrainResult(model.eval(), metrics, saved)
 
 
 def read_data(cfg: TrainConfig, data: str | Path, cache_dir: str | Path, log) -> tuple[Corpus, Prepared]:

@@ -12,15 +12,6 @@ from .classifier import load_model
 from .errors import ModelLoadError
 
 
-def _score_one(clf, text: str) -> float | None:
-    try:
-        clf.tokenize(text)  # raises, with the reason, when there is nothing to score
-    except ValueError as e:
-        print(f"skipped {text[:40]!r}: {e}", file=sys.stderr)
-        return None
-    return clf.predict_proba([text])[0]
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m sentiment.predict", description=__doc__)
     p.add_argument("file", help="a text file with one review per line, or - for standard input")
@@ -45,16 +36,16 @@ def main(argv=None) -> int:
     chunk = args.batch_size * 16
     with tqdm(total=len(reviews), unit="review", disable=len(reviews) < 1000, file=sys.stderr) as bar:
         for start in range(0, len(reviews), chunk):
-            batch = reviews[start:start + chunk]
-            try:
-                probs = clf.predict_proba(batch, args.batch_size)
-            except ValueError:  # a line with no words (markup only): score the chunk line by line, skip that one
-                probs = [_score_one(clf, text) for text in batch]
-            for text, prob in zip(batch, probs):
-                if prob is None:
-                    continue
+            readable, seqs = [], []
+            for text in reviews[start:start + chunk]:
+                try:
+                    seqs.append(clf.encode(text))
+                    readable.append(text)
+                except ValueError as e:  # a line with no words (markup only): say so, score the others
+                    print(f"skipped {text[:40]!r}: {e}", file=sys.stderr)
+            for text, prob in zip(readable, clf.probabilities(seqs, args.batch_size)):
                 writer.writerow([f"{prob:.4f}", "positive" if prob >= 0.5 else "negative", text])
-            bar.update(len(batch))
+            bar.update(min(chunk, len(reviews) - start))
     return 0
 
 

@@ -10,7 +10,7 @@ import random
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from . import checkpoint
 from .batching import Dataset
 from .config import TrainConfig
-from .cpu_lstm import flush_denormals
+from .cpu_lstm import prepare_for_training
 from .errors import SettingsError
 from .model import BiLSTMClassifier
 
@@ -178,6 +178,18 @@ def make_optimizer(model: nn.Module, lr: float, schedule: str, total_steps: int)
     return optimizer, scheduler
 
 
+def changed_settings(saved: dict | None, now: dict, prefix: str = "") -> list[str]:
+    """'name: saved -> now' for each setting (nested ones as model.hidden_size) that differs."""
+    out = []
+    for key in sorted(set(saved or {}) | set(now)):
+        a, b = (saved or {}).get(key), now.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += changed_settings(a, b, f"{prefix}{key}.")
+        elif a != b and saved is not None:
+            out.append(f"{prefix}{key}: {a} there, {b} now")
+    return out
+
+
 def save_interrupted(state_dir: Path, model, optimizer, scheduler, progress: dict, done: Progress, epoch: int,
                      log) -> None:
     progress["batch"] += done.batches
@@ -195,16 +207,18 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
     """
     state_dir = Path(state_dir)
     if device.type == "cpu":
-        log("CPU: denormal floats flushed to zero in every thread" if flush_denormals() else
-            "CPU: denormal floats could not be flushed to zero in every thread (call "
-            "sentiment.cpu_lstm.flush_denormals() before torch's first parallel operation); "
-            "on some CPUs the backward pass then runs several times slower")
+        log(prepare_for_training())
     steps = train.num_batches(cfg.batch_size)
     optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, cfg.epochs * steps)
     progress = {"epoch": 0, "batch": 0, "history": [], "best_valid_loss": None, "best_epoch": None}
+    progress["config"] = asdict(cfg)  # a resumed run must go on with the same settings
     if resume:
         if not checkpoint.exists(state_dir / "last"):
             raise SettingsError(f"No checkpoint to resume from in {state_dir / 'last'}; start afresh.")
+        differences = changed_settings(checkpoint.read_progress(state_dir / "last").get("config"), progress["config"])
+        if differences:
+            raise SettingsError(f"The checkpoint in {state_dir / 'last'} was written with other settings "
+                                f"({'; '.join(differences)}); resume with the same settings, or start afresh.")
         progress = checkpoint.load(state_dir / "last", model, optimizer, scheduler, device)
         log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']}")
     patience_left = cfg.patience

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 UNK, PAD = "<unk>", "<pad>"
@@ -19,13 +18,6 @@ class Vocab:
             raise ValueError("A vocabulary must start with '<unk>', '<pad>'.")
         self.itos = list(itos)
         self.stoi = {t: i for i, t in enumerate(self.itos)}
-
-    @classmethod
-    def build(cls, counts: Counter, max_size: int, min_freq: int = 1) -> "Vocab":
-        """The `max_size` most frequent tokens (ties broken alphabetically, so the result is repeatable)."""
-        ranked = sorted((t for t, c in counts.items() if c >= min_freq and t not in (UNK, PAD)),
-                        key=lambda t: (-counts[t], t))
-        return cls([UNK, PAD] + ranked[:max_size])
 
     def __len__(self) -> int:
         return len(self.itos)

@@ -76,21 +76,21 @@ def tiny_model_dir(tmp_path_factory):
 
 @pytest.fixture
 def interrupt_step(monkeypatch):
-    """`interrupt_step(n)`: at the n-th optimizer step from now, send this process Ctrl-C (SIGINT) just as the
-    step starts, then let the step run; `interrupt_step(None)` puts the real step back."""
+    """`interrupt_step(n)`: at the n-th optimizer step from now, send this process Ctrl-C (SIGINT, or the signal
+    given) just as the step starts, then let the step run; `interrupt_step(None)` puts the real step back."""
     import signal
 
     import torch
 
     real_step = torch.optim.Adam.step
 
-    def arm(n: int | None):
+    def arm(n: int | None, sig=signal.SIGINT):
         calls = {"n": 0}
 
         def step(self, *args, **kwargs):
             calls["n"] += 1
             if calls["n"] == n:
-                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), sig)
             return real_step(self, *args, **kwargs)
 
         monkeypatch.setattr(torch.optim.Adam, "step", real_step if n is None else step)

@@ -29,8 +29,11 @@ def test_empty_input_gets_a_friendly_message(clf):
 def test_analyze_outputs(clf):
     label, html, curve, units, note = app.analyze(clf, app.EXAMPLES[3])
     assert set(label) == {"positive", "negative"} and abs(sum(label.values()) - 1) < 1e-9
-    assert 'class="tok"' in html and "logit units" in html
+    assert "logit units" in html
+    review = html[html.index('<div class="review">'):]
+    assert review.count('class="tok"') == len(clf.explain(app.EXAMPLES[3]).tokens) == len(curve)
     assert list(curve.columns) == ["token #", "P(positive)", "token"] and len(curve) > 5
+    assert abs(curve["P(positive)"].iloc[-1] - label["positive"]) < 1e-5
     assert "unit" in units
 
 

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from sentiment import load_model
-from sentiment.hub import BUNDLED, ModelLoadError
+from sentiment import ModelLoadError
+from sentiment.hub import BUNDLED
 
 REVIEW = "Not bad at all.<br /><br />The acting is great, though the ending drags &amp; the music is awful."
 
@@ -76,6 +77,39 @@ def test_loading_errors_name_the_file(tmp_path, tiny_model_dir):
         load_model(mixed)
 
 
+def test_missing_local_folder_is_not_looked_up_on_the_hub(tmp_path, monkeypatch):
+    """`runs/seed` before training: the folder does not exist, which is what the message says."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(ModelLoadError, match=r"No model folder at runs/seed: the folder runs exists"):
+        load_model("runs/seed")
+
+
+def test_folder_errors_name_the_cause(tmp_path, tiny_model_dir):
+    """A config of another shape names the first tensor that does not fit and both shapes; a config.json that is
+    not JSON is reported as such, not as a problem with the weights."""
+    import json
+
+    other = tmp_path / "other"
+    shutil.copytree(tiny_model_dir, other)
+    config = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps({**config, "hidden_size": config["hidden_size"] * 2}))
+    with pytest.raises(ModelLoadError, match=r"holds lstm\.weight_ih_l0 of shape \(64, 100\), but .*asks for "
+                                             r"\(128, 100\)"):
+        load_model(other)
+    (other / "config.json").write_text("{not json")
+    with pytest.raises(ModelLoadError, match="config.json is not valid JSON"):
+        load_model(other)
+    (other / "config.json").write_text(json.dumps({**config, "attention": True}))
+    with pytest.raises(ModelLoadError, match="unknown settings: attention"):
+        load_model(other)
+
+
+def test_folder_files_are_all_readable_alike(tiny_model_dir):
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tiny_model_dir.iterdir() if p.is_file()}
+    assert set(modes.values()) == {modes["config.json"]}, modes
+
+
 def test_hub_repo_loads_from_the_cache_offline(tmp_path, tiny_model_dir, monkeypatch):
     """A model in a Hugging Face cache folder laid out as the Hub client lays it out, read with HF_HUB_OFFLINE=1."""
     cache = tmp_path / "hub"
@@ -109,3 +143,19 @@ def test_characters_are_cut_as_tokens_are(tiny_model_dir, mode):
     clf.config, clf.max_chars = replace(clf.config, max_tokens=40), 10 ** 6
     by_tokens = clf.tokenize(text)[0].tokens
     assert by_chars == by_tokens and len(by_tokens) == 40
+
+
+def test_bundled_model_scores_real_test_reviews_as_its_metrics_say(bundled):
+    """1,000 IMDB test reviews drawn with a seed, re-scored through the public API: the accuracy agrees with
+    metrics.json's figure on all 25,000 to within three standard errors of a 1,000-review sample."""
+    import numpy as np
+
+    from conftest import real_data
+    from sentiment.imdb import read_imdb
+
+    reviews = read_imdb(real_data("imdb/aclImdb_v1_noBoW.tar.gz"), splits=("test",))["test"]
+    sample = [reviews[i] for i in np.random.default_rng(0).choice(len(reviews), 1000, replace=False)]
+    probs = np.array(bundled.predict_proba([r.text for r in sample]))
+    accuracy = float(np.mean((probs >= 0.5) == np.array([r.label == 1 for r in sample])))
+    expected = bundled.metrics["test"]["accuracy"]
+    assert abs(accuracy - expected) <= 3 * (expected * (1 - expected) / 1000) ** 0.5, (accuracy, expected)

@@ -49,13 +49,16 @@ def test_cpu_path_equals_packed_lstm(layers):
     torch.manual_seed(layers)
     model = BiLSTMClassifier(ModelConfig(vocab_size=30, embedding_dim=5, hidden_size=6, num_layers=layers)).eval()
     ids, lengths = torch.randint(2, 30, (4, 11)), torch.tensor([11, 3, 7, 1])
-    emb = model.embedding(ids)
+    emb = model.embedding(ids).detach().requires_grad_(True)
     packed = pack_padded_sequence(emb, lengths, batch_first=True, enforce_sorted=False)
     reference, _ = pad_packed_sequence(model.lstm(packed)[0], batch_first=True, total_length=11)
     ours = model.states_from_embeddings(emb, lengths)
     assert torch.allclose(ours, reference, atol=1e-6)
-    grads = [torch.autograd.grad(out.sum(), model.lstm.weight_hh_l0)[0] for out in (ours, reference)]
-    assert torch.allclose(*grads, atol=1e-5)
+    weights = torch.randn_like(ours)  # a different weight per output, so that a misplaced gradient shows
+    inputs = [emb, *model.lstm.parameters()]
+    grads = [torch.autograd.grad((out * weights).sum(), inputs) for out in (ours, reference)]
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-5)
 
 
 def test_packed_argument_chooses_the_path_with_the_same_result():

@@ -18,6 +18,7 @@ def test_train_py_writes_a_complete_model_folder(tiny_model_dir):
     assert 0 <= metrics["glove"]["vocab_share"] <= 1 and metrics["data"]["sha256"]
     card = (tiny_model_dir / "README.md").read_text()
     assert "model-index" in card and f"{metrics['test']['accuracy']:.4f}" in card
+    assert "test accuracy (6 reviews)" in card and "(best epoch, 1 reviews)" in card
     assert not list(tiny_model_dir.glob("*.pt")) and not list(tiny_model_dir.glob("*.bin"))
 
 
@@ -30,15 +31,25 @@ def test_saved_folder_reloads_to_identical_logits(imdb_dir, glove_txt, tmp_path)
     assert torch.equal(model(ids, lengths), clf.model(ids, lengths))
 
 
-def test_second_run_reuses_the_encoded_corpus(imdb_dir, glove_txt, tmp_path):
-    cfg = preset("seed", model={"hidden_size": 4}, epochs=1, batch_size=4)
-    for out in ("a", "b"):
-        train_model(cfg, data=imdb_dir, vectors=glove_txt, out=tmp_path / out, device=torch.device("cpu"),
-                    cache_dir=tmp_path / "cache", log=lambda *a: None)
-    assert len(list((tmp_path / "cache").glob("corpus-*"))) == 1
+def test_cached_corpus_equals_a_fresh_encoding(imdb_dir, tmp_path, monkeypatch):
+    """The second load reads the cache (no tokenizing) and gives exactly what encoding afresh gives."""
+    import numpy as np
+
+    from sentiment.corpus import load_corpus
+    from sentiment.tokens import Tokenizer
+
+    fresh = load_corpus(imdb_dir, tmp_path / "elsewhere")
+    load_corpus(imdb_dir, tmp_path / "cache")
+    monkeypatch.setattr(Tokenizer, "pipe", lambda *a, **k: pytest.fail("tokenized again instead of reading the cache"))
+    cached = load_corpus(imdb_dir, tmp_path / "cache")
+    assert cached.types == fresh.types and cached.manifest == fresh.manifest
+    assert cached.splits.keys() == fresh.splits.keys()
+    for name, split in fresh.splits.items():
+        for field in ("ids", "offsets", "labels", "ratings"):
+            assert np.array_equal(getattr(cached.splits[name], field), getattr(split, field)), (name, field)
 
 
-def test_interrupted_run_resumes_where_it_stopped(imdb_dir, glove_txt, tmp_path, interrupt_step):
+def test_interrupted_run_resumes_where_it_stopped(imdb_dir, glove_txt, tmp_path, interrupt_step, capsys):
     """Ctrl-C during a step of epoch 2 finishes that step, saves a checkpoint and stops; --resume then finishes the
     run with the same result as no interruption (a half-applied optimizer step would show)."""
     args = ["--data", str(imdb_dir), "--vectors", str(glove_txt), "--preset", "seed", "--epochs", "3",
@@ -50,10 +61,25 @@ def test_interrupted_run_resumes_where_it_stopped(imdb_dir, glove_txt, tmp_path,
     progress = checkpoint.read_progress(tmp_path / "broken" / "checkpoints" / "last")
     assert (progress["epoch"], progress["batch"]) == (1, 2)  # the interrupted step was finished
     interrupt_step(None)
+    assert train.main(args + ["--out", str(tmp_path / "broken"), "--resume", "--hidden-size", "16"]) == 2
+    assert "model.hidden_size: 8 there, 16 now" in capsys.readouterr().err  # not a size-mismatch traceback
     assert train.main(args + ["--out", str(tmp_path / "broken"), "--resume"]) == 0
     a = json.loads((tmp_path / "straight" / "metrics.json").read_text())
     b = json.loads((tmp_path / "broken" / "metrics.json").read_text())
     assert a["test"]["loss"] == pytest.approx(b["test"]["loss"], abs=1e-6)
+
+
+def test_sigterm_also_stops_at_a_batch_boundary_with_a_checkpoint(imdb_dir, glove_txt, tmp_path, interrupt_step):
+    import signal
+
+    interrupt_step(2, signal.SIGTERM)
+    args = ["--data", str(imdb_dir), "--vectors", str(glove_txt), "--preset", "seed", "--epochs", "2",
+            "--hidden-size", "4", "--batch-size", "4", "--cache-dir", str(tmp_path / "c"), "--device", "cpu",
+            "--out", str(tmp_path / "m")]
+    assert train.main(args) == 130
+    assert checkpoint.read_progress(tmp_path / "m" / "checkpoints" / "last")["batch"] == 2
+    interrupt_step(None)
+    assert train.main(args + ["--resume"]) == 0
 
 
 def test_checkpoint_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
@@ -83,6 +109,11 @@ def test_checkpoint_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     progress = checkpoint.load(tmp_path, restored, torch.optim.Adam(restored.parameters()), None, "cpu")
     saved_with_epoch_2 = torch.equal(restored.weight, model.weight)
     assert saved_with_epoch_2 == (progress["epoch"] == 2)
+
+
+def test_impossible_settings_are_refused_before_reading_data(tmp_path, capsys):
+    assert train.main(["--data", str(tmp_path / "not-read"), "--epochs", "0", "--cache-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == "error: epochs must be at least 1, not 0.\n"
 
 
 def test_missing_data_is_one_clear_error(tmp_path, glove_txt, capsys):
