@@ -2,16 +2,17 @@
 
 import argparse
 import os
+import sys
+from pathlib import Path
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import gradio as gr
+import pandas as pd
 
-import gradio as gr  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from sentiment import SentimentClassifier, load_model, render  # noqa: E402
-from sentiment import ModelLoadError  # noqa: E402
+from sentiment import ModelLoadError, SentimentClassifier, load_model, render
+from sentiment.threads import ENV, set_threads
 
 MAX_CHARS = 20_000  # the text box's limit; a longer paste is cut there, and the app says so
+WORKERS = 2  # analyses run at once; torch's threads are shared out among them (set_threads)
 
 EXAMPLES = [
     "What a joy this film is. The two leads have real warmth, the jokes land, and the last twenty minutes had the "
@@ -54,13 +55,20 @@ CSS = """
 .unit-name { font-weight: 600; font-size: 0.9rem; }
 .cut { color: #6b7280; font-style: italic; }
 """
+THEME = gr.themes.Soft()
 
 
-def analyze(clf: SentimentClassifier, text: str):
+def clip(text: str | None) -> tuple[str, bool]:
+    """The page's limit, applied on the server for every entry point: the text as analysed, and whether it was cut."""
+    text = text or ""
+    return text[:MAX_CHARS], len(text) > MAX_CHARS
+
+
+def analyze(clf: SentimentClassifier, text: str | None):
     """One review -> the verdict, highlighted text, reading curve, unit rows and notes for the page."""
-    cut = text is not None and len(text) >= MAX_CHARS
+    text, cut = clip(text)
     try:
-        e = clf.explain(text or "")
+        e = clf.explain(text)
     except ValueError:
         empty = pd.DataFrame({"token #": [], "P(positive)": [], "token": []})
         return None, "<p><em>Type or paste a movie review, or click an example below.</em></p>", empty, "", ""
@@ -68,22 +76,27 @@ def analyze(clf: SentimentClassifier, text: str):
                           "token": e.tokens})
     note = render.notes(e)
     if cut:
-        note = f"The text box holds {MAX_CHARS:,} characters; a longer paste was cut there. " + note
+        note = f"Only the first {MAX_CHARS:,} characters were analysed. " + note
+    elif len(text) == MAX_CHARS:  # the text box stops a paste there, so it may have been longer
+        note = f"The text box holds {MAX_CHARS:,} characters; a longer paste is cut there. " + note
     return render.verdict(e), render.legend(e) + render.highlight(e), curve, render.units_view(e), note
 
 
 def predict(clf: SentimentClassifier, text: str) -> dict:
-    """The API's JSON: probabilities and each token's share of the logit."""
+    """The API's JSON: probabilities and each token's share of the logit; gr.Error for text with no words."""
+    text, cut = clip(text)
     try:
         e = clf.explain(text)
     except ValueError as err:
-        return {"error": str(err)}
+        raise gr.Error(str(err)) from None
     return {"label": e.label, "probability_positive": e.probability, "logit": e.logit, "bias": e.bias,
-            "tokens": e.tokens, "contributions": e.contributions, "spans": e.spans, "truncated": e.truncated}
+            "tokens": e.tokens, "contributions": e.contributions, "spans": e.spans,
+            "truncated": e.truncated or cut}
 
 
 def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
-    with gr.Blocks(title="Why did the LSTM say that? IMDB sentiment, token by token") as demo:
+    """The page for one model, with its queue: WORKERS analyses at a time, at most 64 waiting."""
+    with gr.Blocks(title="Why did the LSTM say that? IMDB sentiment, token by token", analytics_enabled=False) as demo:
         gr.Markdown("# Why did the LSTM say that?\nA bidirectional LSTM trained on 25,000 IMDB reviews reads yours, "
                     "and shows which words moved it.")
         if notice:
@@ -106,30 +119,60 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
             gr.Markdown(HOW_TO_READ)
         gr.Markdown(f"<small>Model: {clf.describe()}. Highlights are exact decompositions of the model's "
                     "score; see the project's README for the method.</small>")
-        outputs = [label, highlighted, curve, units, note]
-        fn = lambda t: analyze(clf, t)  # noqa: E731
-        button.click(fn, text, outputs, api_name="analyze")
-        text.submit(fn, text, outputs, api_visibility="private")
-        text.change(fn, text, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+
+        def analyze_review(review: str):
+            return analyze(clf, review)
+
+        # One handler for the button, Enter and typing: a new trigger replaces a run still waiting.
+        gr.on([button.click, text.submit, text.change], analyze_review, text,
+              [label, highlighted, curve, units, note], api_name="analyze", trigger_mode="always_last",
+              show_progress="hidden")
 
         def predict_api(text: str) -> dict:
             return predict(clf, text)
 
         gr.api(predict_api, api_name="predict")
+    demo.queue(default_concurrency_limit=WORKERS, max_size=64)
     return demo
 
 
-def load_with_fallback(source: str | None) -> tuple[SentimentClassifier, str]:
-    """The asked-for model, or the bundled one with a note saying why."""
+def load_with_fallback(source: str | None, log=print) -> tuple[SentimentClassifier, str]:
+    """The asked-for model, or the bundled one with a note for visitors saying so; the full reason, which may
+    name the server's paths, goes to the server's log only."""
     if source:
         try:
             return load_model(source), ""
         except ModelLoadError as e:
-            return load_model(), f"{e} Showing the bundled model instead."
+            log(f"{e} Serving the bundled model instead.")
+            name = source if source.count("/") == 1 and not source.startswith((".", "/", "~")) else Path(source).name
+            return load_model(), (f"The model {name} could not be loaded (the server's log says why), so this page "
+                                  "shows the bundled model.")
     return load_model(), ""
 
 
-def main() -> None:
+def create_demo(source: str | None) -> gr.Blocks:
+    return build_demo(*load_with_fallback(source))
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bool = False) -> int:
+    """Serve until interrupted; 2 when the port is taken."""
+    try:
+        demo.launch(server_name=host, server_port=port, share=share, css=CSS, theme=THEME, quiet=True,
+                    prevent_thread_lock=True)
+    except OSError as e:  # Gradio's own message points to its settings, not to this app's flags
+        print(f"error: cannot listen on {host}:{port} ({e.__class__.__name__}); pick another port with --port.")
+        return 2
+    print(f"Serving on http://{host}:{demo.server_port}" + (f" and {demo.share_url}" if demo.share_url else
+                                                            " (--share also opens a public link)"))
+    demo.block_thread()
+    return 0
+
+
+# Module level, as in Gradio's own demos: `gradio app.py` (reload mode) and a Space's runner find it here.
+demo = create_demo(os.environ.get("SENTIMENT_MODEL"))
+
+
+def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--model", default=os.environ.get("SENTIMENT_MODEL"),
                    help="model folder or Hub repo id (default: $SENTIMENT_MODEL, else the bundled model)")
@@ -137,15 +180,13 @@ def main() -> None:
                    help="address to listen on (0.0.0.0 for every interface; Spaces set GRADIO_SERVER_NAME)")
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)), help="port")
     p.add_argument("--share", action="store_true", help="also open a public share link")
+    p.add_argument("--threads", type=int, help=f"torch threads per analysis (default: ${ENV}, else the cores "
+                                                f"shared among the {WORKERS} analyses run at once)")
     args = p.parse_args()
-    clf, notice = load_with_fallback(args.model)
-    if notice:
-        print(notice)
-    demo = build_demo(clf, notice)
-    demo.queue(default_concurrency_limit=2, max_size=64)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=CSS,
-                theme=gr.themes.Soft())
+    print(f"{set_threads(WORKERS, args.threads)} torch thread(s) per analysis, {WORKERS} analyses at once")
+    served = demo if args.model == os.environ.get("SENTIMENT_MODEL") else create_demo(args.model)
+    return launch(served, args.host, args.port, args.share)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from sentiment import download, hub
-from sentiment.config import PRESETS, SCHEDULES, TrainConfig, preset
+from sentiment.config import PRESETS, SCHEDULES, VALID_SPLITS, TrainConfig, preset
 from sentiment.errors import DataError, DownloadError, UserError
 from sentiment.model import POOLINGS
 from sentiment.batching import TRUNCATE_MODES
@@ -23,37 +23,40 @@ def parse_args(argv=None):
     p.add_argument("--preset", default="default", choices=sorted(PRESETS),
                    help="'seed': the tutorial's recipe; 'default': the shipped model's (default)")
     t = p.add_argument_group("training settings (the preset's by default)")
-    t.add_argument("--epochs", dest="train.epochs", type=int, help="number of epochs")
-    t.add_argument("--batch-size", dest="train.batch_size", type=int, help="reviews per batch")
-    t.add_argument("--lr", dest="train.lr", type=float, help="Adam learning rate")
+    t.add_argument("--epochs", dest="train.epochs", metavar="EPOCHS", type=int, help="number of epochs")
+    t.add_argument("--batch-size", dest="train.batch_size", metavar="BATCH_SIZE", type=int, help="reviews per batch")
+    t.add_argument("--lr", dest="train.lr", metavar="LR", type=float, help="Adam learning rate")
     t.add_argument("--lr-schedule", dest="train.lr_schedule", choices=SCHEDULES,
                    help="learning-rate schedule")
-    t.add_argument("--max-words", "--vocab-size", dest="train.max_words", type=int,
+    t.add_argument("--max-words", "--vocab-size", dest="train.max_words", metavar="MAX_WORDS", type=int,
                    help="vocabulary: the most frequent training words kept")
-    t.add_argument("--patience", dest="train.patience", type=int,
+    t.add_argument("--patience", dest="train.patience", metavar="PATIENCE", type=int,
                    help="stop after this many epochs without a better validation loss")
-    t.add_argument("--seed", dest="train.seed", type=int, help="random seed")
+    t.add_argument("--valid-split", dest="train.valid_split", choices=VALID_SPLITS,
+                   help="validation reviews drawn one by one (review) or whole movies at a time (movie)")
+    t.add_argument("--seed", dest="train.seed", metavar="SEED", type=int, help="random seed")
     t.add_argument("--amp", dest="train.amp", action="store_true", default=None,
                    help="bfloat16 mixed precision on CUDA")
-    t.add_argument("--train-limit", dest="train.train_limit", type=int,
+    t.add_argument("--train-limit", dest="train.train_limit", metavar="TRAIN_LIMIT", type=int,
                    help="train (and pretrain) on N reviews drawn with the seed (0: all)")
     m = p.add_argument_group("model settings (the preset's by default)")
-    m.add_argument("--max-tokens", dest="model.max_tokens", type=int,
+    m.add_argument("--max-tokens", dest="model.max_tokens", metavar="MAX_TOKENS", type=int,
                    help="truncate reviews to this many tokens, 0 for none")
     m.add_argument("--truncate", dest="model.truncate", choices=TRUNCATE_MODES,
                    help="which tokens a truncated review keeps")
     m.add_argument("--pooling", dest="model.pooling", choices=POOLINGS,
                    help="how per-token states become one feature vector")
-    m.add_argument("--num-layers", dest="model.num_layers", type=int, help="LSTM layers")
-    m.add_argument("--hidden-size", dest="model.hidden_size", type=int, help="LSTM hidden size per direction")
-    m.add_argument("--dropout", dest="model.dropout", type=float,
+    m.add_argument("--num-layers", dest="model.num_layers", metavar="NUM_LAYERS", type=int, help="LSTM layers")
+    m.add_argument("--hidden-size", dest="model.hidden_size", metavar="HIDDEN_SIZE", type=int, help="LSTM hidden size per direction")
+    m.add_argument("--dropout", dest="model.dropout", metavar="DROPOUT", type=float,
                    help="dropout on embeddings, between layers and before the output")
     lm = p.add_argument_group("language-model pretraining on the unlabelled reviews (the preset's by default)")
-    lm.add_argument("--lm-epochs", dest="lm.epochs", type=int,
+    lm.add_argument("--lm-epochs", dest="lm.epochs", metavar="EPOCHS", type=int,
                     help="epochs of pretraining before fine-tuning, 0 for none")
-    lm.add_argument("--lm-lr", dest="lm.lr", type=float, help="Adam learning rate while pretraining")
-    lm.add_argument("--lm-batch-size", dest="lm.batch_size", type=int, help="reviews per batch while pretraining")
-    lm.add_argument("--lm-dropout", dest="lm.dropout", type=float, help="dropout while pretraining, in place of --dropout")
+    lm.add_argument("--lm-lr", dest="lm.lr", metavar="LR", type=float, help="Adam learning rate while pretraining")
+    lm.add_argument("--lm-batch-size", dest="lm.batch_size", metavar="BATCH_SIZE", type=int, help="reviews per batch while pretraining")
+    lm.add_argument("--lm-dropout", dest="lm.dropout", metavar="DROPOUT", type=float,
+                    help="dropout while pretraining, in place of --dropout")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--cache-dir", default=str(download.cache_dir()), help="downloads and encoded corpora")

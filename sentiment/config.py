@@ -8,6 +8,7 @@ from .errors import SettingsError
 from .model import ModelConfig
 
 SCHEDULES = ("constant", "cosine")
+VALID_SPLITS = ("review", "movie")
 
 
 @dataclass
@@ -35,6 +36,7 @@ class TrainConfig:
     clip: float = 0.0  # max gradient norm; 0: no clipping
     patience: int = 0  # stop after this many epochs without a better validation loss; 0: never
     valid_fraction: float = 0.1
+    valid_split: str = "review"  # review: reviews drawn one by one; movie: whole movies, none on both sides
     train_limit: int = 0  # train (and pretrain) on this many reviews drawn with the seed; 0: all
     seed: int = 123
     amp: bool = False  # bfloat16 autocast on CUDA
@@ -45,6 +47,8 @@ class TrainConfig:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}.")
         if self.lr_schedule not in SCHEDULES:
             raise SettingsError(f"lr_schedule must be one of {SCHEDULES}, not {self.lr_schedule!r}.")
+        if self.valid_split not in VALID_SPLITS:
+            raise SettingsError(f"valid_split must be one of {VALID_SPLITS}, not {self.valid_split!r}.")
         if not 0 < self.valid_fraction < 1:
             raise SettingsError(f"valid_fraction must be between 0 and 1, not {self.valid_fraction}.")
 

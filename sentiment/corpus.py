@@ -15,7 +15,8 @@ from .imdb import Review, checksum, read_imdb
 from .tokens import Tokenizer
 from .vocab import PAD, UNK, Vocab
 
-FORMAT = "imdb-bilstm-corpus/1"
+FORMAT = "imdb-bilstm-corpus/3"  # 2: without the star ratings, which nothing read; 3: with each review's movie
+FIELDS = ("ids", "offsets", "labels", "movies")
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Split:
     ids: np.ndarray  # (N_tokens,) uint32, indices into Corpus.types
     offsets: np.ndarray  # (N + 1,) int64
     labels: np.ndarray  # (N,) int8: 1 positive, 0 negative, -1 unlabelled
-    ratings: np.ndarray  # (N,) int8
+    movies: np.ndarray  # (N,) int64: IMDb title number of each review's movie, 0 where unknown
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -65,7 +66,7 @@ class Corpus:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         arrays = {f"{name}.{field}": getattr(s, field)
-                  for name, s in self.splits.items() for field in ("ids", "offsets", "labels", "ratings")}
+                  for name, s in self.splits.items() for field in FIELDS}
         np.savez_compressed(folder / "corpus.npz", **arrays)
         (folder / "types.json").write_text(json.dumps(self.types, ensure_ascii=False), encoding="utf-8")
         # Written last: its presence marks a complete corpus.
@@ -76,10 +77,11 @@ class Corpus:
         folder = Path(folder)
         manifest = json.loads((folder / "manifest.json").read_text())
         if manifest.get("format") != FORMAT:
-            raise DataError(f"{folder} is not an encoded corpus of format {FORMAT}.")
+            raise DataError(f"{folder} is not an encoded corpus of format {FORMAT}; encode it again from the "
+                            "IMDB archive.")
         types = json.loads((folder / "types.json").read_text(encoding="utf-8"))
         with np.load(folder / "corpus.npz", allow_pickle=False) as z:
-            splits = {name: Split(*(z[f"{name}.{f}"] for f in ("ids", "offsets", "labels", "ratings")))
+            splits = {name: Split(*(z[f"{name}.{f}"] for f in FIELDS))
                       for name in manifest["splits"]}
         return cls(types, splits, manifest)
 
@@ -108,8 +110,8 @@ def encode(reviews: dict[str, list[Review]], tokenizer: Tokenizer, manifest: dic
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         ids = np.fromiter((index[t] for toks in toks_list for t in toks), dtype=np.uint32, count=int(offsets[-1]))
         labels = np.array([r.label for r in reviews[name]], dtype=np.int8)
-        ratings = np.array([r.rating for r in reviews[name]], dtype=np.int8)
-        splits[name] = Split(ids, offsets, labels, ratings)
+        movies = np.array([r.movie for r in reviews[name]], dtype=np.int64)
+        splits[name] = Split(ids, offsets, labels, movies)
     manifest = {**manifest, "format": FORMAT, "splits": list(splits),
                 "reviews": {n: len(s) for n, s in splits.items()},
                 "tokens": {n: int(s.offsets[-1]) for n, s in splits.items()}}
@@ -126,7 +128,7 @@ def load_corpus(data: str | Path, cache_dir: str | Path, lowercase: bool = True,
         return Corpus.load(data)
     tokenizer = Tokenizer(lowercase)
     digest = checksum(data)
-    settings = {"data_sha256": digest, "splits": list(splits), **tokenizer.settings}
+    settings = {"format": FORMAT, "data_sha256": digest, "splits": list(splits), **tokenizer.settings}
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     folder = Path(cache_dir) / f"corpus-{key}"
     if is_corpus(folder):

@@ -25,11 +25,26 @@ class Prepared:
     lm_valid: Dataset | None = None  # the validation part, cut as for pretraining
 
 
-def split_rows(n: int, valid_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A seeded split of train into (training rows, validation rows); the test split is never used for choices."""
-    rows = np.random.default_rng(seed).permutation(n)
+def split_rows(n: int, valid_fraction: float, seed: int,
+               movies: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded split of train into (training rows, validation rows); the test split is never used for choices.
+
+    With `movies` (each row's movie), whole movies go to validation, in a seeded order, until it holds at least
+    `valid_fraction` of the rows: no movie has reviews on both sides, as none has between train and test.
+    """
+    rng = np.random.default_rng(seed)
     n_valid = int(round(n * valid_fraction))
-    return np.sort(rows[n_valid:]), np.sort(rows[:n_valid])
+    if movies is None:
+        rows = rng.permutation(n)
+        return np.sort(rows[n_valid:]), np.sort(rows[:n_valid])
+    if not movies.all():
+        raise DataError("The validation split by movie needs every training review's movie, and this corpus lacks "
+                        "some (its archive has no train/urls_pos.txt or urls_neg.txt); split by review instead.")
+    titles, groups, sizes = np.unique(movies, return_inverse=True, return_counts=True)
+    order = rng.permutation(len(titles))
+    chosen = order[:int(np.searchsorted(np.cumsum(sizes[order]), n_valid)) + 1]
+    valid = np.isin(groups, chosen)
+    return np.flatnonzero(~valid), np.flatnonzero(valid)
 
 
 def vocab_table(corpus: Corpus, vocab: Vocab) -> np.ndarray:
@@ -50,7 +65,8 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
     With `cfg.train_limit`, the training part (and the pretraining texts) is a seeded sample of that size; the
     vocabulary still comes from the whole training part, so that a quick run reads the same words as a full one.
     """
-    train_rows, valid_rows = split_rows(len(corpus.splits["train"]), cfg.valid_fraction, cfg.seed)
+    movies = corpus.splits["train"].movies if cfg.valid_split == "movie" else None
+    train_rows, valid_rows = split_rows(len(corpus.splits["train"]), cfg.valid_fraction, cfg.seed, movies)
     counts = corpus.type_counts(train_rows)
     vocab, table = corpus.vocab(cfg.max_words, counts)
 

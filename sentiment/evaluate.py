@@ -16,6 +16,7 @@ from .classifier import SentimentClassifier, load_model
 from .corpus import Corpus, load_corpus
 from .data import encode_rows, vocab_table
 from .errors import UserError
+from .threads import ENV, set_threads
 from .training import evaluate, resolve_device
 
 
@@ -46,7 +47,9 @@ def main(argv=None) -> int:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda ...")
     p.add_argument("--batch-size", type=int, default=128, help="reviews per batch")
     p.add_argument("--cache-dir", default=str(download.cache_dir()), help="downloads and encoded corpora")
+    p.add_argument("--threads", type=int, help=f"torch threads (default: ${ENV}, else every core)")
     args = p.parse_args(argv)
+    set_threads(1, args.threads)
     try:
         device = resolve_device(args.device)
         clf = load_model(args.model, device=device)
@@ -71,5 +74,10 @@ def main(argv=None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def console() -> None:
+    """The installed command (imdb-bilstm-evaluate): the same as `python -m sentiment.evaluate`."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()

@@ -9,7 +9,8 @@ import sys
 from tqdm.auto import tqdm
 
 from .classifier import load_model
-from .errors import ModelLoadError
+from .errors import UserError
+from .threads import ENV, set_threads
 
 
 def main(argv=None) -> int:
@@ -17,11 +18,13 @@ def main(argv=None) -> int:
     p.add_argument("file", help="a text file with one review per line, or - for standard input")
     p.add_argument("--model", help="model folder or Hub repo id (default: the bundled model)")
     p.add_argument("--batch-size", type=int, default=64, help="reviews scored together")
+    p.add_argument("--threads", type=int, help=f"torch threads (default: ${ENV}, else every core)")
     args = p.parse_args(argv)
+    set_threads(1, args.threads)
     try:
         clf = load_model(args.model)
         stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
-    except (ModelLoadError, OSError) as e:
+    except (UserError, OSError) as e:  # anything else is a bug, and keeps its traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
     with stream:
@@ -49,5 +52,10 @@ def main(argv=None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def console() -> None:
+    """The installed command (imdb-bilstm-predict): the same as `python -m sentiment.predict`."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()

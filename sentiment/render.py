@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
-from .explain import Explanation
+if TYPE_CHECKING:  # for annotations only: rendering needs neither torch nor the Hub client
+    from .explain import Explanation
 
 POSITIVE = (22, 163, 74)  # green: pushes towards positive
 NEGATIVE = (220, 38, 38)  # red: pushes towards negative

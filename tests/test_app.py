@@ -1,5 +1,4 @@
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +22,10 @@ def clf():
 def test_empty_input_gets_a_friendly_message(clf):
     label, html, curve, units, note = app.analyze(clf, "   ")
     assert label is None and "Type or paste a movie review" in html and len(curve) == 0
-    assert app.predict(clf, "")["error"].startswith("The review is empty")
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="The review is empty"):
+        app.predict(clf, "")
 
 
 def test_analyze_outputs(clf):
@@ -37,9 +39,12 @@ def test_analyze_outputs(clf):
     assert "unit" in units
 
 
-def test_huge_paste_is_cut_and_says_so(clf):
-    label, html, curve, units, note = app.analyze(clf, "a fine film " * 5000)
-    assert "cut to the" in note and "The text box holds 20,000 characters" in note
+def test_huge_paste_is_cut_on_the_server_and_says_so_only_then(clf):
+    label, html, curve, units, note = app.analyze(clf, "a fine film " * 5000)  # 60,000 characters, as an API call
+    assert "Only the first 20,000 characters were analysed" in note and "cut to the" in note
+    assert len(html) < 20_000 * 40 and "a fine film" in html
+    assert app.predict(clf, "a fine film " * 5000)["truncated"]
+    assert "characters" not in app.analyze(clf, "a fine film " * 1000)[4]  # 12,000 characters: nothing was cut
 
 
 def free_port() -> int:
@@ -82,7 +87,8 @@ def test_api_returns_probabilities_and_token_scores(server):
     assert out["label"] in ("positive", "negative") and 0 <= out["probability_positive"] <= 1
     assert len(out["tokens"]) == len(out["contributions"]) == 10
     assert abs(out["bias"] + sum(out["contributions"]) - out["logit"]) < 1e-4
-    assert client.predict("", api_name="/predict") == {"error": "The review is empty: write or paste some text to score."}
+    with pytest.raises(Exception, match="The review is empty: write or paste some text to score."):
+        client.predict("", api_name="/predict")  # gr.Error reaches the client as an error with its message
     label = client.predict(app.EXAMPLES[0], api_name="/analyze")[0]
     assert label["label"] == "positive"
 
@@ -111,10 +117,24 @@ def test_unreachable_model_falls_back_to_the_bundled_one(monkeypatch, tmp_path):
 
     monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
     monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path))
-    clf, notice = app.load_with_fallback("someone/not-cached")
+    logged = []
+    clf, notice = app.load_with_fallback(str(tmp_path / "no-such-folder" / "model"), log=logged.append)
     assert clf.source == "bundled model"
-    assert notice.startswith("Cannot reach the Hugging Face Hub") and notice.endswith("Showing the bundled model instead.")
+    assert notice == ("The model model could not be loaded (the server's log says why), so this page shows the "
+                      "bundled model.")  # a folder's name, not the server's path
+    clf, notice = app.load_with_fallback("someone/not-cached", log=logged.append)
+    assert notice.startswith("The model someone/not-cached could not be loaded")
     assert "Note:" in build_page_text(clf, notice)
+    assert logged[1].startswith("Cannot reach the Hugging Face Hub") and str(tmp_path) not in notice
+
+
+def test_a_taken_port_is_one_sentence_naming_the_flag(capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert app.launch(app.demo, port=port) == 2
+    assert capsys.readouterr().out.strip().endswith("pick another port with --port.")
 
 
 def build_page_text(clf, notice) -> str:

@@ -7,7 +7,7 @@ import httpx
 import huggingface_hub
 import pytest
 
-from sentiment import ModelLoadError, UploadError
+from sentiment import UploadError
 from sentiment.hub import push
 
 

@@ -43,3 +43,31 @@ def test_real_archive_counts():
     counts = {(s, lab): sum(r.label == lab for r in data[s]) for s in ("train", "test") for lab in (0, 1)}
     assert set(counts.values()) == {12_500}
     assert any(r.text.startswith("Bromwell High is a cartoon comedy.") for r in data["train"] if r.id == 0)
+
+
+def test_validation_split_by_movie_keeps_each_movie_on_one_side(tmp_path):
+    """urls_*.txt line i is review id i's movie page; split by movie, no movie has reviews on both sides."""
+    import numpy as np
+    import pytest
+
+    from conftest import write_imdb
+    from sentiment import DataError
+    from sentiment.corpus import load_corpus
+    from sentiment.data import split_rows
+
+    folder = write_imdb(tmp_path / "data")
+    without = load_corpus(folder, tmp_path / "c1")
+    assert not without.splits["train"].movies.any()
+    with pytest.raises(DataError, match="needs every training review's movie"):
+        split_rows(12, 0.25, 0, without.splits["train"].movies)
+    for polarity in ("pos", "neg"):  # six reviews each, two per movie; each polarity its own movies
+        offset = 10 if polarity == "pos" else 20
+        (folder / "train" / f"urls_{polarity}.txt").write_text(
+            "".join(f"http://www.imdb.com/title/tt{offset + i // 2:07d}/usercomments\n" for i in range(6)))
+    movies = load_corpus(folder, tmp_path / "c2").splits["train"].movies
+    assert sorted(set(movies.tolist())) == [10, 11, 12, 20, 21, 22]
+    for seed in range(5):
+        train, valid = split_rows(len(movies), 0.25, seed, movies)
+        assert not set(movies[train]) & set(movies[valid])
+        assert sorted([*train, *valid]) == list(range(12)) and len(valid) >= 3
+    assert [a.tolist() for a in split_rows(12, 0.25, 3, movies)] == [a.tolist() for a in split_rows(12, 0.25, 3, movies)]

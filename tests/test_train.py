@@ -45,7 +45,7 @@ def test_cached_corpus_equals_a_fresh_encoding(imdb_dir, tmp_path, monkeypatch):
     assert cached.types == fresh.types and cached.manifest == fresh.manifest
     assert cached.splits.keys() == fresh.splits.keys()
     for name, split in fresh.splits.items():
-        for field in ("ids", "offsets", "labels", "ratings"):
+        for field in ("ids", "offsets", "labels", "movies"):
             assert np.array_equal(getattr(cached.splits[name], field), getattr(split, field)), (name, field)
 
 
