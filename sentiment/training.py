@@ -179,7 +179,7 @@ def make_optimizer(model: nn.Module, lr: float, schedule: str, total_steps: int)
 
 
 def changed_settings(saved: dict | None, now: dict, prefix: str = "") -> list[str]:
-    """'name: saved -> now' for each setting (nested ones as model.hidden_size) that differs."""
+    """'name: A there, B now' for each setting whose saved value A differs from B (nested ones as model.hidden_size)."""
     out = []
     for key in sorted(set(saved or {}) | set(now)):
         a, b = (saved or {}).get(key), now.get(key)

@@ -159,3 +159,8 @@ def test_bundled_model_scores_real_test_reviews_as_its_metrics_say(bundled):
     accuracy = float(np.mean((probs >= 0.5) == np.array([r.label == 1 for r in sample])))
     expected = bundled.metrics["test"]["accuracy"]
     assert abs(accuracy - expected) <= 3 * (expected * (1 - expected) / 1000) ** 0.5, (accuracy, expected)
+
+
+def test_a_string_where_a_list_is_expected_is_an_error(bundled):
+    with pytest.raises(TypeError, match="list of reviews"):
+        bundled.predict_proba("Great")  # not five probabilities, one per letter
