@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from sentiment import download, hub
-from sentiment.config import PRESETS, SCHEDULES, VALID_SPLITS, TrainConfig, preset
+from sentiment.config import KEEP_BEST, PRESETS, SCHEDULES, VALID_SPLITS, TrainConfig, preset
 from sentiment.errors import DataError, DownloadError, UserError
 from sentiment.model import POOLINGS
 from sentiment.batching import TRUNCATE_MODES
@@ -30,8 +30,10 @@ def parse_args(argv=None):
                    help="learning-rate schedule")
     t.add_argument("--max-words", "--vocab-size", dest="train.max_words", metavar="MAX_WORDS", type=int,
                    help="vocabulary: the most frequent training words kept")
+    t.add_argument("--keep-best", dest="train.keep_best", choices=KEEP_BEST,
+                   help="keep the epoch with the best validation loss, or accuracy (ties broken by loss)")
     t.add_argument("--patience", dest="train.patience", metavar="PATIENCE", type=int,
-                   help="stop after this many epochs without a better validation loss")
+                   help="stop after this many epochs without a better validation score (--keep-best)")
     t.add_argument("--valid-split", dest="train.valid_split", choices=VALID_SPLITS,
                    help="validation reviews drawn one by one (review) or whole movies at a time (movie)")
     t.add_argument("--seed", dest="train.seed", metavar="SEED", type=int, help="random seed")

@@ -9,6 +9,7 @@ from .model import ModelConfig
 
 SCHEDULES = ("constant", "cosine")
 VALID_SPLITS = ("review", "movie")
+KEEP_BEST = ("loss", "accuracy")
 
 
 @dataclass
@@ -34,7 +35,8 @@ class TrainConfig:
     lr: float = 1e-3
     lr_schedule: str = "constant"  # constant, or cosine (decay to 0 over all epochs)
     clip: float = 0.0  # max gradient norm; 0: no clipping
-    patience: int = 0  # stop after this many epochs without a better validation loss; 0: never
+    keep_best: str = "loss"  # the epoch kept: the best by validation loss, or by validation accuracy
+    patience: int = 0  # stop after this many epochs without a better validation score (keep_best); 0: never
     valid_fraction: float = 0.1
     valid_split: str = "review"  # review: reviews drawn one by one; movie: whole movies, none on both sides
     train_limit: int = 0  # train (and pretrain) on this many reviews drawn with the seed; 0: all
@@ -47,6 +49,8 @@ class TrainConfig:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}.")
         if self.lr_schedule not in SCHEDULES:
             raise SettingsError(f"lr_schedule must be one of {SCHEDULES}, not {self.lr_schedule!r}.")
+        if self.keep_best not in KEEP_BEST:
+            raise SettingsError(f"keep_best must be one of {KEEP_BEST}, not {self.keep_best!r}.")
         if self.valid_split not in VALID_SPLITS:
             raise SettingsError(f"valid_split must be one of {VALID_SPLITS}, not {self.valid_split!r}.")
         if not 0 < self.valid_fraction < 1:

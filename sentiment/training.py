@@ -199,7 +199,8 @@ def save_interrupted(state_dir: Path, model, optimizer, scheduler, progress: dic
 
 def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfig, device: torch.device,
         state_dir: str | Path, resume: bool = False, log=print) -> dict:
-    """Train for cfg.epochs, keeping the weights with the best validation loss; resumable from `state_dir`.
+    """Train for cfg.epochs, keeping the weights of the best epoch (by validation loss, or by validation accuracy
+    with ties broken by loss, as cfg.keep_best says); resumable from `state_dir`.
 
     A checkpoint is written after every epoch and when training is interrupted (Ctrl-C, SIGTERM or an error),
     with the number of batches done, so that `resume=True` continues from the same batch of the same epoch.
@@ -210,7 +211,7 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
         log(prepare_for_training())
     steps = train.num_batches(cfg.batch_size)
     optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, cfg.epochs * steps)
-    progress = {"epoch": 0, "batch": 0, "history": [], "best_valid_loss": None, "best_epoch": None}
+    progress = {"epoch": 0, "batch": 0, "history": [], "best_score": None, "best_epoch": None}
     progress["config"] = asdict(cfg)  # a resumed run must go on with the same settings
     if resume:
         if not checkpoint.exists(state_dir / "last"):
@@ -245,9 +246,10 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
         if progress["batch"]:  # a resumed epoch: its train figures cover only the batches run after resuming
             row["resumed_at_batch"] = progress["batch"]
         progress["history"].append(row)
-        improved = progress["best_valid_loss"] is None or val.loss < progress["best_valid_loss"]
+        score = [val.loss] if cfg.keep_best == "loss" else [-val.accuracy, val.loss]  # lower is better
+        improved = progress["best_score"] is None or score < progress["best_score"]
         if improved:
-            progress["best_valid_loss"], progress["best_epoch"] = val.loss, epoch
+            progress["best_score"], progress["best_epoch"] = score, epoch
             checkpoint.save(state_dir / "best", model, optimizer, scheduler, progress)
         progress["epoch"], progress["batch"] = epoch, 0
         checkpoint.save(state_dir / "last", model, optimizer, scheduler, progress)
@@ -256,7 +258,7 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
             + (" *" if improved else ""))
         patience_left = cfg.patience if improved else patience_left - 1
         if cfg.patience and patience_left <= 0:
-            log(f"no better validation loss for {cfg.patience} epochs; stopping early")
+            log(f"no better validation {cfg.keep_best} for {cfg.patience} epochs; stopping early")
             break
     checkpoint.load_weights(state_dir / "best", model)
     return progress

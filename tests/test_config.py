@@ -15,10 +15,11 @@ MODEL = {"vocab_size": None, "embedding_dim": 100, "hidden_size": 256, "num_laye
 BEFORE = {
     "seed": {"model": {**MODEL, "pooling": "last", "max_tokens": 0, "truncate": "head"}, "lm": LM,
              "max_words": 10000, "batch_size": 30, "epochs": 10, "lr": 0.001, "lr_schedule": "constant", "clip": 0.0,
-             "patience": 0, "valid_fraction": 0.1, "valid_split": "review", "train_limit": 0, "seed": 123, "amp": False},
+             "keep_best": "loss", "patience": 0, "valid_fraction": 0.1, "valid_split": "review", "train_limit": 0,
+             "seed": 123, "amp": False},
     "default": {"model": {**MODEL, "pooling": "max+mean", "max_tokens": 800, "truncate": "head+tail"}, "lm": LM,
                 "max_words": 25000, "batch_size": 64, "epochs": 5, "lr": 0.002, "lr_schedule": "cosine",
-                "clip": 5.0, "patience": 0, "valid_fraction": 0.1, "valid_split": "review", "train_limit": 0,
+                "clip": 5.0, "keep_best": "loss", "patience": 0, "valid_fraction": 0.1, "valid_split": "review", "train_limit": 0,
                 "seed": 123, "amp": False},
 }
 

@@ -111,6 +111,19 @@ def test_checkpoint_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     assert saved_with_epoch_2 == (progress["epoch"] == 2)
 
 
+@pytest.mark.parametrize("keep_best", ["loss", "accuracy"])
+def test_the_kept_epoch_is_the_best_by_the_chosen_score(imdb_dir, glove_txt, tmp_path, keep_best):
+    args = ["--data", str(imdb_dir), "--vectors", str(glove_txt), "--preset", "seed", "--epochs", "4",
+            "--hidden-size", "4", "--batch-size", "4", "--lr", "0.01", "--cache-dir", str(tmp_path / "c"),
+            "--device", "cpu", "--valid-split", "review", "--keep-best", keep_best, "--out", str(tmp_path / "m")]
+    assert train.main(args) == 0
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    rows = metrics["history"]
+    key = (lambda r: r["valid_loss"]) if keep_best == "loss" else (lambda r: (-r["valid_accuracy"], r["valid_loss"]))
+    assert metrics["best_epoch"] == min(rows, key=key)["epoch"]
+    assert metrics["valid"]["loss"] == pytest.approx(min(rows, key=key)["valid_loss"], abs=1e-6)
+
+
 def test_impossible_settings_are_refused_before_reading_data(tmp_path, capsys):
     assert train.main(["--data", str(tmp_path / "not-read"), "--epochs", "0", "--cache-dir", str(tmp_path)]) == 2
     assert capsys.readouterr().err == "error: epochs must be at least 1, not 0.\n"
