@@ -49,14 +49,16 @@ def parse_args(argv=None):
     m.add_argument("--pooling", dest="model.pooling", choices=POOLINGS,
                    help="how per-token states become one feature vector")
     m.add_argument("--num-layers", dest="model.num_layers", metavar="NUM_LAYERS", type=int, help="LSTM layers")
-    m.add_argument("--hidden-size", dest="model.hidden_size", metavar="HIDDEN_SIZE", type=int, help="LSTM hidden size per direction")
+    m.add_argument("--hidden-size", dest="model.hidden_size", metavar="HIDDEN_SIZE", type=int,
+                   help="LSTM hidden size per direction")
     m.add_argument("--dropout", dest="model.dropout", metavar="DROPOUT", type=float,
                    help="dropout on embeddings, between layers and before the output")
     lm = p.add_argument_group("language-model pretraining on the unlabelled reviews (the preset's by default)")
     lm.add_argument("--lm-epochs", dest="lm.epochs", metavar="EPOCHS", type=int,
                     help="epochs of pretraining before fine-tuning, 0 for none")
     lm.add_argument("--lm-lr", dest="lm.lr", metavar="LR", type=float, help="Adam learning rate while pretraining")
-    lm.add_argument("--lm-batch-size", dest="lm.batch_size", metavar="BATCH_SIZE", type=int, help="reviews per batch while pretraining")
+    lm.add_argument("--lm-batch-size", dest="lm.batch_size", metavar="BATCH_SIZE", type=int,
+                    help="reviews per batch while pretraining")
     lm.add_argument("--lm-dropout", dest="lm.dropout", metavar="DROPOUT", type=float,
                     help="dropout while pretraining, in place of --dropout")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
