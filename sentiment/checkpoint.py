@@ -10,6 +10,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from .errors import SettingsError
+
 FILE = "state.safetensors"  # tensors, with the progress and optimizer settings as JSON in its header
 
 
@@ -71,7 +73,11 @@ def load(folder: str | Path, model, optimizer, scheduler, device) -> dict:
 
 def _meta(path: Path) -> dict:
     with safe_open(str(path), "pt") as f:
-        return json.loads(f.metadata()["meta"])
+        meta = f.metadata() or {}
+    if "meta" not in meta:  # earlier versions kept the progress in a state.json beside the tensors
+        raise SettingsError(f"{path} was written by an earlier version of this project and cannot be resumed; "
+                            "start afresh.")
+    return json.loads(meta["meta"])
 
 
 def load_weights(folder: str | Path, model) -> None:

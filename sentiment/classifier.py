@@ -66,12 +66,15 @@ class SentimentClassifier:
         return self.probabilities(seqs, batch_size)
 
     @torch.no_grad()
-    def probabilities(self, seqs: list[np.ndarray], batch_size: int = 64) -> list[float]:
-        """P(positive) for reviews already encoded (`encode`), batched by length."""
+    def probabilities(self, seqs: list[np.ndarray], batch_size: int = 64, on_batch=None) -> list[float]:
+        """P(positive) for reviews already encoded (`encode`), batched by length; `on_batch(n)` after each batch
+        of n reviews (a progress bar's update)."""
         data = Dataset(seqs, np.zeros(len(seqs), np.float32), self.vocab.pad_id)
         out = np.zeros(len(seqs))
         for batch in data.batches(batch_size, shuffle=False):
             out[batch.rows] = torch.sigmoid(self.model(batch.ids.to(self.device), batch.lengths)).cpu().numpy()
+            if on_batch is not None:
+                on_batch(len(batch.rows))
         return out.tolist()
 
     @torch.no_grad()

@@ -46,9 +46,9 @@ def main(argv=None) -> int:
                     readable.append(text)
                 except ValueError as e:  # a line with no words (markup only): say so, score the others
                     print(f"skipped {text[:40]!r}: {e}", file=sys.stderr)
-            for text, prob in zip(readable, clf.probabilities(seqs, args.batch_size)):
+                    bar.update(1)
+            for text, prob in zip(readable, clf.probabilities(seqs, args.batch_size, on_batch=bar.update)):
                 writer.writerow([f"{prob:.4f}", "positive" if prob >= 0.5 else "negative", text])
-            bar.update(min(chunk, len(reviews) - start))
     return 0
 
 

@@ -164,3 +164,11 @@ def test_bundled_model_scores_real_test_reviews_as_its_metrics_say(bundled):
 def test_a_string_where_a_list_is_expected_is_an_error(bundled):
     with pytest.raises(TypeError, match="list of reviews"):
         bundled.predict_proba("Great")  # not five probabilities, one per letter
+
+
+def test_progress_is_reported_after_every_batch(bundled):
+    """predict's progress bar advances per batch, not per chunk of 16 batches."""
+    seqs = [bundled.encode(t) for t in ["Great.", "Awful.", "Fine, I suppose."] * 10]
+    done = []
+    probs = bundled.probabilities(seqs, batch_size=4, on_batch=done.append)
+    assert len(done) == 8 and sum(done) == 30 and len(probs) == 30

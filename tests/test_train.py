@@ -82,6 +82,16 @@ def test_sigterm_also_stops_at_a_batch_boundary_with_a_checkpoint(imdb_dir, glov
     assert train.main(args + ["--resume"]) == 0
 
 
+def test_a_checkpoint_of_the_earlier_format_is_one_clear_error(tmp_path):
+    from safetensors.torch import save_file
+
+    from sentiment import SettingsError
+
+    save_file({"model.w": torch.zeros(1)}, str(tmp_path / "state.safetensors"))  # progress was in state.json then
+    with pytest.raises(SettingsError, match="earlier version of this project and cannot be resumed"):
+        checkpoint.read_progress(tmp_path)
+
+
 def test_checkpoint_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     """A crash while a checkpoint is written leaves the previous one, weights and progress together."""
     import os
