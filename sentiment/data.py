@@ -75,7 +75,7 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
     if cfg.lm.epochs:
         if "unsup" not in corpus.splits:
             raise DataError("language-model pretraining (lm.epochs > 0) needs the unlabelled reviews, and this "
-                             "encoded corpus has none; re-encode it from the IMDB archive, or do not pretrain.")
+                            "encoded corpus has none; re-encode it from the IMDB archive, or do not pretrain.")
         cut = replace(cfg.model, max_tokens=cfg.lm.max_tokens, truncate="head")
         train_part = encode_rows(corpus, "train", train_rows, table, cut)
         unsup = encode_rows(corpus, "unsup", np.arange(len(corpus.splits["unsup"])), table, cut)

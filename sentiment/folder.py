@@ -33,6 +33,12 @@ def save(folder: str | Path, model: BiLSTMClassifier, vocab: Vocab, metrics: dic
     return folder
 
 
+def write_card(folder: str | Path, repo_id: str | None = None) -> None:
+    """The card again, from the folder's metrics.json, naming the Hub repo it goes to."""
+    folder = Path(folder)
+    (folder / "README.md").write_text(modelcard.render(json.loads((folder / "metrics.json").read_text()), repo_id))
+
+
 def load(folder: str | Path) -> tuple[BiLSTMClassifier, Vocab, dict]:
     """The model (CPU, eval mode), its vocabulary and its metrics; ModelLoadError naming the file at fault."""
     folder = Path(folder)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import LocalEntryNotFoundError
 
-from . import modelcard
 from .errors import ModelLoadError, UploadError, reason
-from .folder import FILES
+from .folder import FILES, write_card
 
 BUNDLED = Path(__file__).resolve().parent / "pretrained"
 
@@ -21,8 +19,7 @@ def push(folder: str | Path, repo_id: str, token: str | None = None) -> str:
     api = HfApi(token=token or os.environ.get("HF_TOKEN"))
     try:
         api.create_repo(repo_id, exist_ok=True, repo_type="model")
-        metrics = json.loads((Path(folder) / "metrics.json").read_text())
-        (Path(folder) / "README.md").write_text(modelcard.render(metrics, repo_id))
+        write_card(folder, repo_id)
         api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="model",
                           allow_patterns=list(FILES), commit_message="Upload imdb-bilstm model")
     except Exception as e:  # any failure (network, auth, HTTP) ends in the same advice
