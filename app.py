@@ -34,6 +34,9 @@ EXAMPLES = [
     "honest, funny in unexpected places, and deeply felt. Highly recommended.",
 ]
 
+WEAKNESSES = ("<small>This model is known to misread negation (\"not bad at all\") and sarcasm; two of the "
+              "examples show it.</small>")
+
 HOW_TO_READ = """
 **How to read this.** Each word's colour is its *share* of the model's score: green words push the verdict towards
 positive, red words towards negative, and the stronger the colour, the bigger the push. The shares are read
@@ -48,7 +51,7 @@ arrived at its number, including its mistakes.
 """
 
 CSS = """
-.review { line-height: 2.0; font-size: 1.05rem; white-space: pre-wrap; }
+.review { line-height: 2.0; font-size: 1.05rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 .tok { border-radius: 4px; padding: 1px 2px; }
 .legend { margin: 0.5rem 0; font-size: 0.9rem; line-height: 2.0; }
 .unit { margin-bottom: 0.8rem; line-height: 1.9; }
@@ -107,9 +110,11 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
                                   placeholder="Paste a review, or click an example below…")
                 button = gr.Button("Analyse", variant="primary")
                 gr.Examples(EXAMPLES, inputs=text, label="Examples (click one)")
+                gr.Markdown(WEAKNESSES)
             with gr.Column(scale=2):
                 label = gr.Label(label="Verdict", num_top_classes=2)
                 note = gr.Markdown()
+        gr.Markdown("### Which words moved the model")
         highlighted = gr.HTML(label="Which words moved the model")
         curve = gr.LinePlot(x="token #", y="P(positive)", tooltip=["token #", "token", "P(positive)"],
                             y_lim=[0, 1], title="P(positive) after each token", height=260)

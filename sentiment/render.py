@@ -69,8 +69,9 @@ def units_view(e: Explanation, max_tokens: int = 400) -> str:
         rows.append(f'<div class="unit"><div class="unit-name">unit {u.index} ({u.direction} LSTM)'
                     f" · share of score {u.contribution:+.2f}</div><div>{cells}{more}</div></div>")
     key = (f'<div class="legend"><span class="tok" style="background:{score_color(1, 1, UNIT_HIGH, UNIT_LOW)}">'
-           f'active (+1)</span> <span class="tok" style="background:{score_color(-1, 1, UNIT_HIGH, UNIT_LOW)}">'
-           "negative (-1)</span> Each row is one unit of the top LSTM layer, the ones that weigh most in this "
+           f'high (+1)</span> <span class="tok" style="background:{score_color(-1, 1, UNIT_HIGH, UNIT_LOW)}">'
+           "low (-1)</span> A unit's activation, not sentiment. Each row is one unit of the top LSTM layer, the ones "
+           "that weigh most in this "
            "prediction (|output weight x pooled activation|).</div>")
     return key + "".join(rows)
 

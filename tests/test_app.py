@@ -124,7 +124,8 @@ def test_unreachable_model_falls_back_to_the_bundled_one(monkeypatch, tmp_path):
                       "bundled model.")  # a folder's name, not the server's path
     clf, notice = app.load_with_fallback("someone/not-cached", log=logged.append)
     assert notice.startswith("The model someone/not-cached could not be loaded")
-    assert "Note:" in build_page_text(clf, notice)
+    page = build_page_text(clf, notice)
+    assert "Note:" in page and "### Which words moved the model" in page and "known to misread negation" in page
     assert logged[1].startswith("Cannot reach the Hugging Face Hub") and str(tmp_path) not in notice
 
 

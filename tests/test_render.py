@@ -1,4 +1,4 @@
-from sentiment.classifier import Explanation, Unit
+from sentiment.explain import Explanation, Unit
 from sentiment.render import NEGATIVE, POSITIVE, highlight, legend, score_color, units_view, verdict
 
 
@@ -28,3 +28,10 @@ def test_token_markup_is_escaped_in_units_and_legend():
     assert "<b>" not in units_view(e) and "&lt;b&gt;" in units_view(e)
     assert "0.70 logit units" in legend(e)
     assert verdict(e) == {"positive": 0.5, "negative": 0.5}
+
+
+def test_unit_legend_does_not_speak_of_sentiment():
+    """Unit activations are drawn blue/orange; their legend must not call them positive or negative."""
+    e = explanation("great bad", ["great", "bad"], [(0, 5), (6, 9)], [0.5, -0.5])
+    key = units_view(e).split('<div class="unit">')[0]
+    assert "high (+1)" in key and "low (-1)" in key and "negative" not in key and "positive" not in key
