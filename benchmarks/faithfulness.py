@@ -1,5 +1,5 @@
-"""Faithfulness of token highlights on test reviews: our exact decomposition vs gradient x input vs Integrated
-Gradients vs random, by ERASER's comprehensiveness and sufficiency (DeYoung et al. 2020), with time per review."""
+"""Faithfulness of token highlights on test reviews: our exact decomposition vs word relevance (LRP) vs gradient x
+input vs Integrated Gradients vs random, by ERASER's comprehensiveness and sufficiency (DeYoung et al. 2020), with time per review."""
 
 import time
 
@@ -11,6 +11,7 @@ from sentiment import load_model
 from sentiment.batching import collate
 from sentiment.data import encode_rows, vocab_table
 from sentiment.explain import decompose
+from sentiment.relevance import word_relevance
 
 KS = (0.05, 0.10, 0.20)
 
@@ -18,6 +19,10 @@ KS = (0.05, 0.10, 0.20)
 def ours(model, ids):
     d = decompose(model, ids[None], torch.tensor([len(ids)]))
     return d.contributions[0].double().numpy()
+
+
+def relevance(model, ids):
+    return word_relevance(model, ids[None], torch.tensor([len(ids)])).words[0].numpy()
 
 
 def grad_x_input(model, ids):
@@ -62,6 +67,7 @@ def main():
     rows = np.random.default_rng(0).choice(len(test), args.reviews, replace=False)
     reviews = encode_rows(c, "test", rows, vocab_table(c, clf.vocab), clf.config)  # truncated as the model reads
     methods = {"ours (exact decomposition)": lambda ids: ours(model, ids),
+               "word relevance (LRP, relevance.py)": lambda ids: relevance(model, ids),
                "gradient x input": lambda ids: grad_x_input(model, ids),
                f"integrated gradients ({args.ig_steps} steps)": lambda ids: integrated_gradients(model, ids, args.ig_steps),
                "random": lambda ids: rng.normal(size=len(ids))}
