@@ -60,3 +60,14 @@ def test_relevance_is_exact_and_equals_the_autograd_form(pooling, layers):
         alone = word_relevance(model, ids[b:b + 1, :n], lengths[b:b + 1]).words[0]
         assert torch.allclose(alone, r.words[b, :n], atol=1e-9)  # a review alone = in a padded batch
         assert torch.allclose(reference(model, ids[b, :n]), alone, atol=1e-5)
+
+
+def test_relevance_is_exact_on_the_bundled_model():
+    from sentiment import load_model
+
+    clf = load_model()
+    texts = ["Not bad at all, though the ending drags.", "A moving, beautiful film. " * 40]
+    seqs = [torch.as_tensor(clf.encode(t)) for t in texts]
+    for ids in seqs:
+        r = word_relevance(clf.model, ids[None], torch.tensor([len(ids)]))
+        assert abs(float(r.words.sum() + r.bias[0]) - float(r.logits[0])) < 1e-4
