@@ -22,11 +22,10 @@ def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, t
     """
     B, T, _ = x.shape
     H = lstm.hidden_size
-    steps = torch.arange(T, device=x.device)[None, :]  # (1, T)
-    lengths = lengths.to(x.device)[:, None]  # (B, 1)
-    real = steps < lengths  # (B, T)
+    lengths = lengths.to(x.device)
+    real = torch.arange(T, device=x.device)[None, :] < lengths[:, None]  # (B, T)
     rows = torch.arange(B, device=x.device)[:, None] * T  # (B, 1): where each review starts in a (B*T, .) view
-    reverse = (rows + torch.where(real, lengths - 1 - steps, steps)).reshape(-1)  # (B*T,): flips each real prefix
+    reverse = (rows + reversed_positions(lengths, T)).reshape(-1)  # (B*T,): flips each real prefix
     out = x
     for layer in range(lstm.num_layers):
         if layer:
@@ -35,12 +34,20 @@ def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, t
         if layer and separate_directions:
             zeros = torch.zeros_like(out[..., :H])
             forward_in, backward_in = torch.cat([out[..., :H], zeros], 2), torch.cat([zeros, out[..., H:]], 2)
-        forward = _one_way(lstm, forward_in, layer, "")  # (B, T, H)
-        backward = _one_way(lstm, _Reorder.apply(backward_in, reverse), layer, "_reverse")  # (B, T, H), reversed
+        forward = one_way(lstm, forward_in, layer, "")  # (B, T, H)
+        backward = one_way(lstm, _Reorder.apply(backward_in, reverse), layer, "_reverse")  # (B, T, H), reversed
         out = torch.cat([forward, _Reorder.apply(backward, reverse)], dim=2)  # (B, T, 2H)
     if bool(real.all()):  # no padding in this batch
         return out
     return out * real[..., None]  # zeros at padding, as pad_packed_sequence gives
+
+
+def reversed_positions(lengths: torch.Tensor, T: int) -> torch.Tensor:
+    """(B, T): position t -> length-1-t within each review, padding in place; it undoes itself. The backward LSTM
+    reads each review in this order, so that its padding too comes after the words."""
+    steps = torch.arange(T, device=lengths.device)[None, :]
+    lengths = lengths[:, None]
+    return torch.where(steps < lengths, lengths - 1 - steps, steps)
 
 
 class _Reorder(torch.autograd.Function):
@@ -59,7 +66,7 @@ class _Reorder(torch.autograd.Function):
         return grad.reshape(-1, grad.shape[2]).index_select(0, index).view(grad.shape), None
 
 
-def _one_way(lstm: nn.LSTM, x: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
+def one_way(lstm: nn.LSTM, x: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
     """One direction of one layer of `lstm`, as a one-layer, one-way LSTM over (B, T, in)."""
     weights = {f"{n}_l0": getattr(lstm, f"{n}_l{layer}{suffix}")
                for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}

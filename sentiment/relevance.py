@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .cpu_lstm import _one_way
+from .cpu_lstm import one_way, reversed_positions
 from .model import BiLSTMClassifier, real_tokens
 
 
@@ -33,13 +33,6 @@ class Relevance:
 def _ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """a / b, and 0 where b is 0 (an exact zero pre-activation carries no relevance)."""
     return torch.where(b == 0, torch.zeros_like(a), a / torch.where(b == 0, torch.ones_like(b), b))
-
-
-def _flip_index(lengths: torch.Tensor, T: int) -> torch.Tensor:
-    """(B, T): position t -> length-1-t within each review, padding in place (the reading order backwards)."""
-    steps = torch.arange(T)[None, :]
-    lengths = lengths[:, None]
-    return torch.where(steps < lengths, lengths - 1 - steps, steps)
 
 
 def _weights(lstm, layer: int):
@@ -58,7 +51,7 @@ def _layer(lstm, layer: int, x: torch.Tensor, lengths: torch.Tensor, flip: torch
     B, T, _ = x.shape
     rows = torch.arange(B)[:, None]
     x_back = x[rows, flip]
-    h32 = torch.stack([_one_way(lstm, x, layer, ""), _one_way(lstm, x_back, layer, "_reverse")])  # (2, B, T, H)
+    h32 = torch.stack([one_way(lstm, x, layer, ""), one_way(lstm, x_back, layer, "_reverse")])  # (2, B, T, H)
     h32 = h32 * real_tokens(x, lengths)[None, ..., None]  # padding (after the words in both orders) reads as 0
     x_read = torch.stack([x, x_back])  # (2, B, T, D)
     h_prev = torch.nn.functional.pad(h32, (0, 0, 1, 0))[:, :, :T]  # (2, B, T, H): h_{t-1}, zero before the first
@@ -138,7 +131,7 @@ def word_relevance(model: BiLSTMClassifier, ids: torch.Tensor, lengths: torch.Te
     model.eval()
     lstm, lengths = model.lstm, lengths.cpu()
     B, T = ids.shape
-    flip = _flip_index(lengths, T)
+    flip = reversed_positions(lengths, T)
     rows = torch.arange(B)[:, None]
     x = model.embedding(ids)  # (B, T, E)
     runs = []
