@@ -36,14 +36,16 @@ def percentile(values, q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def timed(fn, repeat: int) -> list[float]:
-    """Seconds per call, after one warm-up call."""
-    fn()
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
+def timed_in_turn(fns, repeat: int) -> list[list[float]]:
+    """Seconds per call of each function, the functions taking turns, after one warm-up round."""
+    for fn in fns:
         fn()
-        out.append(time.perf_counter() - t)
+    out = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, times in zip(fns, out):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
     return out
 
 

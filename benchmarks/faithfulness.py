@@ -1,5 +1,8 @@
-"""Faithfulness of token highlights on test reviews: our exact decomposition vs word relevance (LRP) vs gradient x
-input vs Integrated Gradients vs random, by ERASER's comprehensiveness and sufficiency (DeYoung et al. 2020), with time per review."""
+"""Faithfulness of token highlights on test reviews, every method on the same reviews in one run: word relevance
+(LRP, what the page shows), the top layer's state shares (the page's second view), gradient x input, Integrated
+Gradients (20 and 50 steps), occlusion (each token deleted in turn: the metric's own upper reference) and random,
+by ERASER's comprehensiveness and sufficiency (DeYoung et al. 2020), with time per review. Methods take turns on
+each review, so that a busier spell of the machine slows them alike."""
 
 import time
 
@@ -16,7 +19,7 @@ from sentiment.relevance import word_relevance
 KS = (0.05, 0.10, 0.20)
 
 
-def ours(model, ids):
+def state_shares(model, ids):
     d = decompose(model, ids[None], torch.tensor([len(ids)]))
     return d.contributions[0].double().numpy()
 
@@ -41,6 +44,19 @@ def integrated_gradients(model, ids, steps: int):
     return (path.grad.mean(0) * emb[0]).sum(-1).detach().double().numpy()
 
 
+@torch.no_grad()
+def occlusion(model, ids, batch_size: int = 64):
+    """Each token's score: the logit minus the logit with that token deleted; the T shortened reviews run in
+    batches (all of one length, so without padding)."""
+    T = len(ids)
+    full = float(model(ids[None], torch.tensor([T])))
+    if T == 1:
+        return np.array([full])
+    shortened = ids.expand(T, T)[~torch.eye(T, dtype=torch.bool)].view(T, T - 1)  # row i: ids without token i
+    logits = torch.cat([model(chunk, torch.full((len(chunk),), T - 1)) for chunk in shortened.split(batch_size)])
+    return (full - logits).double().numpy()
+
+
 def erased_probs(model, ids, order, predicted: int):
     """P(predicted class) with the top k% tokens removed (comprehensiveness) and with only them kept (sufficiency)."""
     seqs = []
@@ -58,7 +74,7 @@ def main():
     p = data_args(__doc__)
     p.add_argument("--model", help="model folder or Hub repo id (default: the bundled model)")
     p.add_argument("--reviews", type=int, default=500, help="test reviews, drawn with a fixed seed")
-    p.add_argument("--ig-steps", type=int, default=20, help="Integrated Gradients interpolation steps")
+    p.add_argument("--ig-steps", default="20,50", help="Integrated Gradients interpolation steps, one row each")
     args = p.parse_args()
     clf = load_model(args.model)
     model = clf.model
@@ -66,11 +82,13 @@ def main():
     test = c.splits["test"]
     rows = np.random.default_rng(0).choice(len(test), args.reviews, replace=False)
     reviews = encode_rows(c, "test", rows, vocab_table(c, clf.vocab), clf.config)  # truncated as the model reads
-    methods = {"ours (exact decomposition)": lambda ids: ours(model, ids),
-               "word relevance (LRP, relevance.py)": lambda ids: relevance(model, ids),
-               "gradient x input": lambda ids: grad_x_input(model, ids),
-               f"integrated gradients ({args.ig_steps} steps)": lambda ids: integrated_gradients(model, ids, args.ig_steps),
-               "random": lambda ids: rng.normal(size=len(ids))}
+    methods = {"word relevance (LRP; the page's default)": lambda ids: relevance(model, ids),
+               "state shares (top layer; the page's second view)": lambda ids: state_shares(model, ids),
+               "gradient x input": lambda ids: grad_x_input(model, ids)}
+    for steps in map(int, args.ig_steps.split(",")):
+        methods[f"integrated gradients ({steps} steps)"] = lambda ids, steps=steps: integrated_gradients(model, ids, steps)
+    methods["occlusion (one token deleted at a time)"] = lambda ids: occlusion(model, ids)
+    methods["random"] = lambda ids: rng.normal(size=len(ids))
     rng = np.random.default_rng(1)
     comp = {m: [] for m in methods}
     suff = {m: [] for m in methods}
@@ -90,16 +108,19 @@ def main():
             probs = erased_probs(model, ids, order, predicted)
             comp[m].append(p_pred - probs[0::2])
             suff[m].append(p_pred - probs[1::2])
-        if (n + 1) % 50 == 0:
-            print(f"... {n + 1} reviews", flush=True)
+        if (n + 1) % 100 == 0 or n + 1 == len(reviews.seqs):  # a table every 100 reviews: a long run's partial result
+            table(methods, comp, suff, secs, n + 1)
+
+
+def table(methods, comp, suff, secs, n: int):
     head = " | ".join(f"comp {int(k * 100)}%" for k in KS) + " | " + " | ".join(f"suff {int(k * 100)}%" for k in KS)
-    print(f"\n{args.reviews} test reviews; higher comprehensiveness and lower sufficiency are better")
+    print(f"\n{n} test reviews; higher comprehensiveness and lower sufficiency are better")
     print(f"| method | {head} | ms per review |")
     print("|---" * (2 * len(KS) + 2) + "|")
     for m in methods:
         cm, sm = np.mean(comp[m], axis=0), np.mean(suff[m], axis=0)
         print(f"| {m} | " + " | ".join(f"{x:.3f}" for x in cm) + " | " + " | ".join(f"{x:.3f}" for x in sm)
-              + f" | {1e3 * secs[m] / args.reviews:.1f} |")
+              + f" | {1e3 * secs[m] / n:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """Latency of explain() next to the bare model forward, for reviews of 50, 250 and 1,000 tokens, and the
-batch-scoring throughput of predict_proba on 1,000 test reviews; all on the CPU, in one run."""
+batch-scoring throughput of predict_proba on 1,000 test reviews; all on the CPU, in one run.
+
+The calls being compared take turns (forward, predict, explain, forward, ...), so that a slower or faster spell
+of a shared machine weighs on all of them alike and their ratio holds."""
 
 import time
 
 import torch
 
-from common import corpus, data_args, median, percentile, timed
+from common import corpus, data_args, median, percentile, timed_in_turn
 from sentiment import load_model
 
 
@@ -34,9 +37,8 @@ def main():
             with torch.no_grad():
                 clf.model(ids, lengths)
 
-        f = timed(forward, args.repeat)
-        pr = timed(lambda: clf.predict_proba([text]), args.repeat)
-        e = timed(lambda: clf.explain(text), args.repeat)
+        f, pr, e = timed_in_turn([forward, lambda: clf.predict_proba([text]), lambda: clf.explain(text)],
+                                 args.repeat)
         print(f"{n:7d} {ids.shape[1]:5d} | {1e3 * median(f):9.1f}ms {1e3 * percentile(f, 95):5.1f}ms | "
               f"{1e3 * median(pr):9.1f}ms | {1e3 * median(e):9.1f}ms {1e3 * percentile(e, 95):5.1f}ms | "
               f"{median(e) / median(f):.2f}x")

@@ -1,4 +1,5 @@
-"""Per-token contributions read from the LSTM's hidden states, adding up exactly to the model's logit.
+"""What `explain()` returns, and the per-token shares read from the LSTM's top-layer states, adding up exactly to
+the model's logit (word relevance, which carries them down to the words, is in relevance.py).
 
 The output is linear in the pooled features, logit = b + w . features, so each pooling splits exactly:
 
@@ -29,7 +30,14 @@ class Unit:
 
 @dataclass
 class Explanation:
-    """Why the model decided as it did: `bias + sum(contributions) == logit`."""
+    """Why the model decided as it did, two ways, each adding up exactly to the logit:
+
+    - `contributions`: each word's relevance, carried down from the output through the whole LSTM to the words
+      (relevance.py); `bias + sum(contributions) == logit`, where `bias` holds the output layer's bias and the
+      bias terms' shares inside the LSTM (`step_bias`, one per token).
+    - `state_contributions`: each token's share read from the top layer's states (the shares below);
+      `state_bias + sum(state_contributions) == logit`, with `state_bias` the output layer's bias.
+    """
 
     text: str
     tokens: list[str]
@@ -39,6 +47,9 @@ class Explanation:
     logit: float
     probability: float
     reading_curve: list[float]
+    state_contributions: list[float] = field(default_factory=list)
+    state_bias: float = 0.0
+    step_bias: list[float] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     truncated: bool = False
     unknown_share: float = 0.0
@@ -70,37 +81,49 @@ def _last(states, lengths, w):
     return _masked(fwd_delta + bwd_delta, lengths)
 
 
-def _mean(states, lengths, w):
-    return _masked(states @ w, lengths) / lengths[:, None].to(states.device, states.dtype)
+def unit_shares(model: BiLSTMClassifier, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """(B, T, 2H): each top-layer unit's share of logit - bias, at the tokens the pooling credits it to: w_j h_tj at
+    the token holding unit j's max; w_j h_tj / T at every token for mean pooling; for "last", w_j h_Tj at the last
+    token (forward units) and at the first (backward units). Layer-wise relevance propagation starts here."""
+    w = model.fc.weight[0].to(states.dtype)
+    D = states.shape[2]
+    real = real_tokens(states, lengths)[..., None]
+    out = torch.zeros_like(states)
+    pooling = model.config.pooling
+    if pooling == "last":
+        H = D // 2
+        rows = torch.arange(states.shape[0], device=states.device)
+        last = (lengths - 1).to(states.device)
+        out[rows, last, :H] = w[:H] * states[rows, last, :H]
+        out[:, 0, H:] = w[H:] * states[:, 0, H:]
+        return out
+    if "max" in pooling:
+        values, where = states.masked_fill(~real, float("-inf")).max(dim=1)  # (B, D)
+        out.scatter_add_(1, where[:, None, :], (values * w[:D])[:, None, :])
+    if "mean" in pooling:
+        w_mean = w[D:] if pooling == "max+mean" else w
+        out += states * real * w_mean / lengths[:, None, None].to(states.device, states.dtype)
+    return out
 
 
-def _max(states, lengths, w):
-    masked = states.masked_fill(~real_tokens(states, lengths)[..., None], float("-inf"))
-    values, where = masked.max(dim=1)  # (B, 2H): each unit's max and the token holding it
-    out = torch.zeros(states.shape[:2], dtype=states.dtype, device=states.device)
-    return out.scatter_add_(1, where, values * w)  # (B, T)
+def shares(model: BiLSTMClassifier, states: torch.Tensor, lengths: torch.Tensor) -> Decomposition:
+    """The top layer's (B, T, 2H) outputs -> the logits and each token's exact share of them (no LSTM pass)."""
+    features = model.pool(states, lengths)  # (B, F)
+    logits = model.head(features)  # (B,)
+    # Summing in float64 keeps the parts within 1e-6 of the logit even for long reviews.
+    s64 = states.double()
+    if model.config.pooling == "last":  # telescoping, so that the shares follow the reading
+        contributions = _last(s64, lengths, model.fc.weight[0].double())
+    else:
+        contributions = unit_shares(model, s64, lengths).sum(-1)
+    return Decomposition(states, contributions.float(), float(model.fc.bias[0]), logits, features)
 
 
 @torch.no_grad()
 def decompose(model: BiLSTMClassifier, ids: torch.Tensor, lengths: torch.Tensor) -> Decomposition:
     """One forward pass (eval mode) giving the logits and each token's exact share of them."""
-    states = model.token_states(ids, lengths)  # (B, T, 2H)
-    features = model.pool(states, lengths)  # (B, F)
-    logits = model.head(features)  # (B,)
-    w = model.fc.weight[0]  # (F,)
-    D = states.shape[2]
-    # Summing in float64 keeps the parts within 1e-6 of the logit even for long reviews.
-    s64, w64 = states.double(), w.double()
-    pooling = model.config.pooling
-    if pooling == "last":
-        contributions = _last(s64, lengths, w64)
-    elif pooling == "mean":
-        contributions = _mean(s64, lengths, w64)
-    elif pooling == "max":
-        contributions = _max(s64, lengths, w64)
-    else:  # max+mean: features are [max, mean]
-        contributions = _max(s64, lengths, w64[:D]) + _mean(s64, lengths, w64[D:])
-    return Decomposition(states, contributions.float(), float(model.fc.bias[0]), logits, features)
+    model.eval()
+    return shares(model, model.token_states(ids, lengths), lengths)
 
 
 def unit_contributions(model: BiLSTMClassifier, features: torch.Tensor) -> torch.Tensor:

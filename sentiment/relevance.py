@@ -17,115 +17,100 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from .cpu_lstm import one_way, reversed_positions
+from .explain import unit_shares
 from .model import BiLSTMClassifier, real_tokens
 
 
 @dataclass
 class Relevance:
     words: torch.Tensor  # (B, T) float64, zero at padding
-    bias: torch.Tensor  # (B,) float64: the output layer's bias plus every g gate's bias share
+    step_bias: torch.Tensor  # (B, T) float64: the g gates' bias shares at each token's steps (both directions, layers)
+    bias: torch.Tensor  # (B,) float64: the output layer's bias plus all of step_bias
     logits: torch.Tensor  # (B,) the model's own logits
+    states: torch.Tensor  # (B, T, 2H) the top layer's outputs they came from
 
 
 def _ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """a / b, and 0 where b is 0 (an exact zero pre-activation carries no relevance)."""
-    return torch.where(b == 0, torch.zeros_like(a), a / torch.where(b == 0, torch.ones_like(b), b))
+    return torch.where(b == 0, 0.0, a / b)
 
 
-def _weights(lstm, layer: int):
-    """Both directions' weights, stacked (forward, backward), in float64: (2, 4H, D), (2, 4H, H), (2, 4H)."""
+def _weights(lstm, layer: int, rows: slice) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Both directions' weights for the gate rows `rows`, stacked (forward, backward): (2, G, D), (2, G, H),
+    (2, G), in the model's dtype."""
     def get(name):
-        return torch.stack([getattr(lstm, f"{name}_l{layer}{s}") for s in ("", "_reverse")]).double()
+        return torch.stack([getattr(lstm, f"{name}_l{layer}{s}")[rows] for s in ("", "_reverse")])
     return get("weight_ih"), get("weight_hh"), get("bias_ih") + get("bias_hh")
 
 
 def _layer(lstm, layer: int, x: torch.Tensor, lengths: torch.Tensor, flip: torch.Tensor) -> dict:
-    """One layer, both directions at once, each over its (B, T, D) float32 inputs in its own reading order.
+    """One layer, both directions at once, each over its (B, T, D) float32 inputs in its own reading order:
+    tensors are (2, B, T, .), direction first.
 
-    The hidden states come from the model's own one-way LSTM kernels; gates and cells are then recomputed from
-    them in float64, all steps at once but the cell's running sum. Tensors are (2, B, T, .) or, for the steps
-    the sweep reads one at a time, (T, 2, B, .)."""
-    B, T, _ = x.shape
-    rows = torch.arange(B)[:, None]
-    x_back = x[rows, flip]
-    h32 = torch.stack([one_way(lstm, x, layer, ""), one_way(lstm, x_back, layer, "_reverse")])  # (2, B, T, H)
-    h32 = h32 * real_tokens(x, lengths)[None, ..., None]  # padding (after the words in both orders) reads as 0
-    x_read = torch.stack([x, x_back])  # (2, B, T, D)
-    h_prev = torch.nn.functional.pad(h32, (0, 0, 1, 0))[:, :, :T]  # (2, B, T, H): h_{t-1}, zero before the first
-    w_ih, w_hh, b = _weights(lstm, layer)
+    The hidden states come from the model's own one-way LSTM kernels. The gates are then recomputed from them in
+    float32, as the kernel computed them, all steps at once; the cells' running sum and the shares run in float64,
+    so that each step passes on exactly the relevance it received."""
+    B, T, D = x.shape
     H = lstm.hidden_size
-    # Gates i, f, g (o gets no relevance) as the kernel computed them, in float32; the shares below are ratios of
-    # these, so their sums stay exact to float32 rounding, and the sweep itself runs in float64.
-    z = (torch.einsum("dbtk,dgk->dbtg", x_read, w_ih[:, :3 * H].float())
-         + torch.einsum("dbtk,dgk->dbtg", h_prev, w_hh[:, :3 * H].float()) + b[:, None, None, :3 * H].float())
-    z = z.double()
-    i, f = torch.sigmoid(z[..., :H]), torch.sigmoid(z[..., H:2 * H])
-    z_g = z[..., 2 * H:3 * H]
-    ig = i * torch.tanh(z_g)
-    f_steps, ig_steps = f.permute(2, 0, 1, 3).contiguous(), ig.permute(2, 0, 1, 3).contiguous()  # (T, 2, B, H)
-    c_steps = torch.empty_like(ig_steps)
-    running = torch.zeros_like(ig_steps[0])
-    for t in range(T):  # c_t = f_t c_{t-1} + i_t g_t
-        running = torch.addcmul(ig_steps[t], f_steps[t], running)
-        c_steps[t] = running
-    c = c_steps.permute(1, 2, 0, 3)
-    c_prev = torch.nn.functional.pad(c, (0, 0, 1, 0))[:, :, :T]
-    per_z = _ratio(ig, c) * _ratio(torch.ones_like(z_g), z_g)  # R(c_t) -> R(z_g) / z_g
+    x_read = torch.stack([x, x[torch.arange(B)[:, None], flip]])  # (2, B, T, D)
+    h = torch.stack([one_way(lstm, x_read[0], layer, ""), one_way(lstm, x_read[1], layer, "_reverse")])
+    h *= real_tokens(x, lengths)[..., None]  # padding (after the words in both orders) reads as 0
+    h_prev = torch.cat([torch.zeros_like(h[:, :, :1]), h[:, :, :-1]], 2)  # h_{t-1}, zero before the first
+    w_ih, w_hh, b = _weights(lstm, layer, slice(0, 3 * H))  # gates i, f, g: o gets no relevance
+    z = torch.baddbmm(b[:, None], x_read.view(2, B * T, D), w_ih.transpose(1, 2))
+    z = z.baddbmm_(h_prev.view(2, B * T, H), w_hh.transpose(1, 2)).view(2, B, T, 3 * H)
+    f = torch.sigmoid(z[..., H:2 * H]).double()
+    ig = (torch.sigmoid(z[..., :H]) * torch.tanh(z[..., 2 * H:])).double()
+    c = _cells(f, ig)
+    c_prev = torch.cat([torch.zeros_like(c[:, :, :1]), c[:, :, :-1]], 2)
+    return {"x": x_read, "h": h, "h_prev": h_prev, "to_prev": _ratio(f * c_prev, c),
+            "per_z": _ratio(ig, c * z[..., 2 * H:].double()), "w_g": [w[:, 2 * H:] for w in (w_ih, w_hh, b)]}
 
-    def steps(a):
-        return a.permute(2, 0, 1, 3).contiguous()
 
-    return {"x": x_read.double(), "h": h32, "h_prev": steps(h_prev.double()), "to_prev": steps(_ratio(f * c_prev, c)),
-            "per_z": steps(per_z), "w_ih": w_ih, "w_hh": w_hh, "b": b, "H": H}
+def _cells(f: torch.Tensor, ig: torch.Tensor) -> torch.Tensor:
+    """c_t = f_t c_{t-1} + i_t g_t over (2, B, T, H) gates: the one running sum of the recomputation."""
+    c, f_t = _steps(ig), _steps(f)
+    for t in range(1, len(c)):
+        c[t] += f_t[t] * c[t - 1]
+    return torch.from_numpy(c).to(ig.device).permute(1, 2, 0, 3)
+
+
+def _steps(x: torch.Tensor) -> np.ndarray:
+    """(2, B, T, .) -> a fresh (T, 2, B, .) NumPy array, for a loop over steps. Each step is a few operations on a
+    few thousand numbers, where NumPy's cost per call is a fraction of torch's."""
+    return x.detach().permute(2, 0, 1, 3).cpu().numpy().copy()
 
 
 def _sweep(run: dict, r_h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Relevance of both directions' outputs (2, B, T, H), each in its reading order -> of their inputs
-    (2, B, T, D) and the bias shares (B,)."""
-    H = run["H"]
-    w_hg = run["w_hh"][:, 2 * H:3 * H]  # (2, H, H)
-    to_prev, per_z, h_prev = run["to_prev"], run["per_z"], run["h_prev"]  # (T, 2, B, H)
-    r_steps = r_h.permute(2, 0, 1, 3).contiguous()
-    T = r_steps.shape[0]
-    carry = torch.zeros_like(r_steps[0])  # relevance reaching c_t from step t + 1, through h_t and c_t
-    carry_c = torch.zeros_like(carry)
-    q = torch.empty_like(r_steps)  # R(z_g) / z_g at every step: the sweep's one quantity that needs the next step
-    for t in range(T - 1, -1, -1):
-        r_c = r_steps[t] + carry + carry_c  # all of R(h_t) goes to c_t
-        carry_c = r_c * to_prev[t]
-        q[t] = r_c * per_z[t]
-        carry = torch.bmm(q[t], w_hg) * h_prev[t]
-    q = q.permute(1, 2, 0, 3)  # (2, B, T, H)
-    r_x = torch.einsum("dbtg,dgk->dbtk", q, run["w_ih"][:, 2 * H:3 * H]) * run["x"]
-    return r_x, (q * run["b"][:, None, None, 2 * H:3 * H]).sum((0, 2, 3))
+    (2, B, T, D) and the bias's share at each step (2, B, T).
+
+    Going back in time, R(c_t) = R(h_t) + f_{t+1} c_t / c_{t+1} R(c_{t+1}) + h_t (W_hg^T q_{t+1}), with
+    q_t = R(c_t) i_t g_t / (c_t z_t) the relevance per unit of z_t: a few operations per step, both directions
+    at once. Everything else is computed for all steps together."""
+    w_ig, w_hg, b_g = run["w_g"]  # (2, H, D), (2, H, H), (2, H)
+    r_c = _steps(r_h)  # (T, 2, B, H): R(h_t) now, R(c_t) once the sweep has passed t
+    to_prev, per_z, h_prev = _steps(run["to_prev"]), _steps(run["per_z"]), _steps(run["h_prev"])
+    w = w_hg.detach().cpu().numpy()
+    # The product with W_hg, the one matrix product per step, runs in float32 as in the model (in half the time);
+    # the sum stays exact to the same 1e-5, since the gates are float32 to begin with.
+    q, through_h, through = np.empty_like(r_c), np.empty_like(r_c[0], np.float32), np.empty_like(r_c[0])
+    for t in range(len(r_c) - 1, 0, -1):
+        np.matmul(np.multiply(r_c[t], per_z[t], out=q[t]).astype(np.float32), w, out=through_h)
+        r_c[t - 1] += np.multiply(through_h, h_prev[t], out=through)
+        r_c[t - 1] += np.multiply(r_c[t], to_prev[t], out=through)
+    np.multiply(r_c[0], per_z[0], out=q[0])
+    q = torch.from_numpy(q).to(w_ig.device).permute(1, 2, 0, 3)  # (2, B, T, H)
+    B, T, H, D = q.shape[1], q.shape[2], q.shape[3], w_ig.shape[2]
+    r_x = torch.bmm(q.reshape(2, B * T, H), w_ig.double()).view(2, B, T, D) * run["x"].double()
+    return r_x, (q * b_g.double()[:, None, None]).sum(3)
 
 
-def top_relevance(model: BiLSTMClassifier, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """(B, T, 2H) float64: each top-layer unit's share of logit - bias, at the token the pooling credits."""
-    w = model.fc.weight[0].double()
-    D = states.shape[2]
-    real = real_tokens(states, lengths)[..., None]
-    out = torch.zeros_like(states)
-    pooling = model.config.pooling
-    if pooling == "last":
-        H = D // 2
-        rows = torch.arange(states.shape[0])
-        out[rows, lengths - 1, :H] = w[:H] * states[rows, lengths - 1, :H]
-        out[:, 0, H:] = w[H:] * states[:, 0, H:]
-        return out
-    if "max" in pooling:
-        values, where = states.masked_fill(~real, float("-inf")).max(dim=1)  # (B, D)
-        out.scatter_add_(1, where[:, None, :], (values * w[:D])[:, None, :])
-    if "mean" in pooling:
-        w_mean = w[D:] if pooling == "max+mean" else w
-        out += states * real * w_mean / lengths[:, None, None].to(states.dtype)
-    return out
-
-
-@torch.no_grad()
+@torch.inference_mode()
 def word_relevance(model: BiLSTMClassifier, ids: torch.Tensor, lengths: torch.Tensor) -> Relevance:
     """Each word's relevance for the logit (eval mode); words + bias == logit."""
     model.eval()
@@ -140,12 +125,14 @@ def word_relevance(model: BiLSTMClassifier, ids: torch.Tensor, lengths: torch.Te
         runs.append(run)
         x = torch.cat([run["h"][0], run["h"][1][rows, flip]], 2)  # (B, T, 2H) in token order: the next input
     logits = model.head(model.pool(x, lengths))  # the model's own output, from the same states
-    relevance = top_relevance(model, x.double(), lengths)  # (B, T, 2H) on the top layer's outputs
-    bias = model.fc.bias.double().expand(B).clone()
+    relevance = unit_shares(model, x.double(), lengths)  # (B, T, 2H) on the top layer's outputs
+    step_bias = torch.zeros(B, T, dtype=torch.float64)
     H = lstm.hidden_size
     for run in reversed(runs):
         r_x, b = _sweep(run, torch.stack([relevance[..., :H], relevance[..., H:][rows, flip]]))
         relevance = r_x[0] + r_x[1][rows, flip]  # the layer's input at each token, from both directions
-        bias += b
-    words = relevance.sum(-1) * real_tokens(ids, lengths)
-    return Relevance(words, bias, logits)
+        step_bias += b[0] + b[1][rows, flip]
+    real = real_tokens(ids, lengths)
+    step_bias *= real
+    words = relevance.sum(-1) * real
+    return Relevance(words, step_bias, float(model.fc.bias) + step_bias.sum(1), logits, x)

@@ -26,7 +26,10 @@ def test_bundled_model_is_sane(bundled):
 def test_contributions_add_up_and_spans_line_up(which, bundled, tiny_model_dir):
     clf = bundled if which == "bundled" else load_model(tiny_model_dir)
     e = clf.explain(REVIEW)
-    assert e.bias + sum(e.contributions) == pytest.approx(e.logit, abs=1e-4)
+    assert e.bias + sum(e.contributions) == pytest.approx(e.logit, abs=1e-4)  # word relevance
+    assert e.state_bias + sum(e.state_contributions) == pytest.approx(e.logit, abs=1e-4)  # state shares
+    assert e.bias == pytest.approx(e.state_bias + sum(e.step_bias), abs=1e-6)
+    assert len(e.state_contributions) == len(e.step_bias) == len(e.tokens)
     assert e.probability == pytest.approx(torch.sigmoid(torch.tensor(e.logit)).item(), abs=1e-6)
     assert e.reading_curve[-1] == pytest.approx(e.probability, abs=1e-5)
     assert len(e.tokens) == len(e.spans) == len(e.contributions) == len(e.reading_curve)

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from sentiment.model import BiLSTMClassifier, ModelConfig
+from sentiment.explain import decompose, unit_shares
 from sentiment.relevance import word_relevance
 
 
@@ -54,19 +55,36 @@ def test_relevance_is_exact_and_equals_the_autograd_form(pooling, layers):
     ids, lengths = torch.randint(2, 40, (3, 9)), torch.tensor([9, 6, 2])
     r = word_relevance(model, ids, lengths)
     assert torch.allclose(r.words.sum(1) + r.bias, r.logits.double(), atol=1e-4)  # bookkeeping: exact
-    assert torch.all(r.words[1, 6:] == 0) and torch.all(r.words[2, 2:] == 0)  # padding gets none
+    assert torch.allclose(r.bias, model.fc.bias.double() + r.step_bias.sum(1))
+    assert torch.allclose(r.logits, model(ids, lengths), atol=1e-6)  # the model's own logits
+    for scores in (r.words, r.step_bias):  # padding gets none, in either direction's reading order
+        assert torch.all(scores[1, 6:] == 0) and torch.all(scores[2, 2:] == 0)
     for b in range(3):
         n = int(lengths[b])
-        alone = word_relevance(model, ids[b:b + 1, :n], lengths[b:b + 1]).words[0]
-        assert torch.allclose(alone, r.words[b, :n], atol=1e-9)  # a review alone = in a padded batch
-        assert torch.allclose(reference(model, ids[b, :n]), alone, atol=1e-5)
+        alone = word_relevance(model, ids[b:b + 1, :n], lengths[b:b + 1])
+        assert torch.allclose(alone.words[0], r.words[b, :n], atol=1e-6)  # a review alone = in a padded batch
+        assert torch.allclose(alone.step_bias[0], r.step_bias[b, :n], atol=1e-6)
+        assert torch.allclose(reference(model, ids[b, :n]), alone.words[0], atol=1e-5)
+
+
+def test_the_top_layer_starts_from_the_state_shares():
+    """LRP's first step is the decomposition the page showed before: the relevance that the sweep receives at
+    each position of the top layer adds up to that position's state share."""
+    for pooling in ("max", "mean", "max+mean"):
+        model = model_of(pooling, 2)
+        ids, lengths = torch.randint(2, 40, (2, 7)), torch.tensor([7, 4])
+        states = model.token_states(ids, lengths).detach()
+        per_unit = unit_shares(model, states.double(), lengths)  # (B, T, 2H)
+        assert torch.allclose(per_unit.sum(-1).float(), decompose(model, ids, lengths).contributions, atol=1e-5)
+        assert torch.all(per_unit[1, 4:] == 0)
 
 
 def test_relevance_is_exact_on_the_bundled_model():
     from sentiment import load_model
 
     clf = load_model()
-    texts = ["Not bad at all, though the ending drags.", "A moving, beautiful film. " * 40]
+    texts = ["Not bad at all, though the ending drags.", "A moving, beautiful film. " * 40,
+             "I hated the plot but loved the cast and the music, which never stops. " * 70]
     seqs = [torch.as_tensor(clf.encode(t)) for t in texts]
     for ids in seqs:
         r = word_relevance(clf.model, ids[None], torch.tensor([len(ids)]))
