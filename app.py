@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import gradio as gr
-import pandas as pd
 
 from sentiment import ModelLoadError, SentimentClassifier, load_model, render
+from sentiment.render import FIXED_SCALE, VIEWS
 from sentiment.threads import ENV, set_threads
 
 MAX_CHARS = 20_000  # the text box's limit; a longer paste is cut there, and the app says so
@@ -38,12 +38,18 @@ WEAKNESSES = ("<small>This model is known to misread negation (\"not bad at all\
               "examples show it.</small>")
 
 HOW_TO_READ = """
-**How to read this.** Each word's colour is its *share* of the model's score: green words push the verdict towards
-positive, red words towards negative, and the stronger the colour, the bigger the push. The shares are read
-straight from the LSTM's hidden states in the same forward pass that makes the prediction, and they add up
-*exactly* to the model's score (in logit units; P(positive) = sigmoid(score)). Hover a word to see its number.
+**How to read this.** Green words push the verdict towards positive, red words towards negative; the stronger the
+colour, the bigger the push (in logit units, P(positive) = sigmoid(score); hover or read the list for the numbers).
+Two views, each adding up *exactly* to the model's score:
 
-The curve shows P(positive) after each token, adding the shares in reading order: where it jumps, the model
+- **Words** (the default): each word's *relevance*, the model's score carried back from its output through both
+  LSTM layers and both reading directions down to the words (layer-wise relevance propagation). It answers "which
+  words did the model use?", and deleting the words it ranks highest changes the verdict more than for any other
+  method we measured.
+- **States**: each position's *share* read straight from the top LSTM layer's states. A state at one position
+  already summarises the words around it, so this view often credits one word with what its neighbours said.
+
+The curve shows P(positive) after each token, adding the scores in reading order: where it jumps, the model
 changed its mind. The hidden-unit view shows what single units of the top LSTM layer respond to.
 
 What these are not: a human rationale, or proof of why a review is good or bad. They show how *this model*
@@ -51,12 +57,16 @@ arrived at its number, including its mistakes.
 """
 
 CSS = """
-.review { line-height: 2.0; font-size: 1.05rem; white-space: pre-wrap; overflow-wrap: anywhere; }
-.tok { border-radius: 4px; padding: 1px 2px; }
+.review { line-height: 2.0; font-size: 1.05rem; white-space: pre-wrap; overflow-wrap: anywhere; text-align: left; }
+.tok { border-radius: 3px; padding: 1px 3px; }
+.review .tok, .unit .tok { padding: 1px 0; }  /* no gap between a word and the punctuation after it */
 .legend { margin: 0.5rem 0; font-size: 0.9rem; line-height: 2.0; }
 .unit { margin-bottom: 0.8rem; line-height: 1.9; }
 .unit-name { font-weight: 600; font-size: 0.9rem; }
 .cut { color: #6b7280; font-style: italic; }
+.strongest { margin: 0.3rem 0 0.6rem; font-size: 0.95rem; line-height: 2.0; }
+.curve-box { overflow-x: auto; }  /* on a phone the curve keeps readable text and scrolls sideways */
+.curve { width: 100%; min-width: 460px; max-width: 760px; height: auto; display: block; margin-top: 0.5rem; }
 """
 THEME = gr.themes.Soft()
 
@@ -67,26 +77,26 @@ def clip(text: str | None) -> tuple[str, bool]:
     return text[:MAX_CHARS], len(text) > MAX_CHARS
 
 
-def analyze(clf: SentimentClassifier, text: str | None):
+def analyze(clf: SentimentClassifier, text: str | None, view: str = "words", scale: str = "fixed"):
     """One review -> the verdict, highlighted text, reading curve, unit rows and notes for the page."""
     text, cut = clip(text)
     try:
         e = clf.explain(text)
     except ValueError:
-        empty = pd.DataFrame({"token #": [], "P(positive)": [], "token": []})
-        return None, "<p><em>Type or paste a movie review, or click an example below.</em></p>", empty, "", ""
-    curve = pd.DataFrame({"token #": range(1, len(e.tokens) + 1), "P(positive)": e.reading_curve,
-                          "token": e.tokens})
+        return None, "<p><em>Type or paste a movie review, or click an example below.</em></p>", "", "", ""
+    fixed = scale == "fixed"
     note = render.notes(e)
     if cut:
         note = f"Only the first {MAX_CHARS:,} characters were analysed. " + note
     elif len(text) == MAX_CHARS:  # the text box stops a paste there, so it may have been longer
         note = f"The text box holds {MAX_CHARS:,} characters; a longer paste is cut there. " + note
-    return render.verdict(e), render.legend(e) + render.highlight(e), curve, render.units_view(e), note
+    words = render.legend(e, view, fixed) + render.strongest(e, view, fixed) + render.highlight(e, view, fixed)
+    return render.verdict(e), words, render.curve(e, view), render.units_view(e), note
 
 
 def predict(clf: SentimentClassifier, text: str) -> dict:
-    """The API's JSON: probabilities and each token's share of the logit; gr.Error for text with no words."""
+    """The API's JSON: probabilities, each word's relevance and each token's state share (each set adds up to the
+    logit with its bias); gr.Error for text with no words."""
     text, cut = clip(text)
     try:
         e = clf.explain(text)
@@ -94,6 +104,7 @@ def predict(clf: SentimentClassifier, text: str) -> dict:
         raise gr.Error(str(err)) from None
     return {"label": e.label, "probability_positive": e.probability, "logit": e.logit, "bias": e.bias,
             "tokens": e.tokens, "contributions": e.contributions, "spans": e.spans,
+            "state_contributions": e.state_contributions, "state_bias": e.state_bias,
             "truncated": e.truncated or cut}
 
 
@@ -106,32 +117,36 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
             gr.Markdown(f"**Note:** {notice}")
         with gr.Row():
             with gr.Column(scale=3):
-                text = gr.Textbox(label="Movie review", lines=6, max_length=MAX_CHARS,
+                text = gr.Textbox(label="Movie review", lines=6, max_length=MAX_CHARS, value=EXAMPLES[2],
                                   placeholder="Paste a review, or click an example below…")
                 button = gr.Button("Analyse", variant="primary")
                 gr.Examples(EXAMPLES, inputs=text, label="Examples (click one)")
                 gr.Markdown(WEAKNESSES)
             with gr.Column(scale=2):
                 label = gr.Label(label="Verdict", num_top_classes=2)
-                note = gr.Markdown()
+                note = gr.Markdown(label="Notes")
+                view = gr.Radio([(VIEWS[v], v) for v in VIEWS], value="words", label="Colour by")
+                scale = gr.Radio([(f"Fixed: full colour at ±{FIXED_SCALE:g} logit units", "fixed"),
+                                  ("Relative: full colour at this review's largest score", "relative")],
+                                 value="fixed", label="Colour scale")
         gr.Markdown("### Which words moved the model")
         highlighted = gr.HTML(label="Which words moved the model")
-        curve = gr.LinePlot(x="token #", y="P(positive)", tooltip=["token #", "token", "P(positive)"],
-                            y_lim=[0, 1], title="P(positive) after each token", height=260)
+        curve = gr.HTML(label="P(positive) after each token")
         with gr.Accordion("Hidden units: what single LSTM units track", open=False):
-            units = gr.HTML()
+            units = gr.HTML(label="Hidden units")
         with gr.Accordion("How to read this", open=False):
             gr.Markdown(HOW_TO_READ)
-        gr.Markdown(f"<small>Model: {clf.describe()}. Highlights are exact decompositions of the model's "
-                    "score; see the project's README for the method.</small>")
+        gr.Markdown(f"<small>Model: {clf.describe()}. Both views add up exactly to the model's score; see the "
+                    "project's README for the method.</small>")
 
-        def analyze_review(review: str):
-            return analyze(clf, review)
+        def analyze_review(review: str, colour_by: str, colour_scale: str):
+            return analyze(clf, review, colour_by, colour_scale)
 
-        # One handler for the button, Enter and typing: a new trigger replaces a run still waiting.
-        gr.on([button.click, text.submit, text.change], analyze_review, text,
-              [label, highlighted, curve, units, note], api_name="analyze", trigger_mode="always_last",
-              show_progress="hidden")
+        # One handler for the button, Enter, typing and the view: a new trigger replaces a run still waiting. The
+        # first visit shows the example in the box already analysed.
+        outputs = [label, highlighted, curve, units, note]
+        gr.on([button.click, text.submit, text.change, view.change, scale.change, demo.load], analyze_review,
+              [text, view, scale], outputs, api_name="analyze", trigger_mode="always_last", show_progress="hidden")
 
         def predict_api(text: str) -> dict:
             return predict(clf, text)

@@ -1,4 +1,5 @@
-"""Screenshots of the playground for the README: start app.py, click an example, capture desktop and phone widths."""
+"""Screenshots of the playground for the README: start app.py, click the long example, capture desktop and phone
+widths."""
 
 import sys
 from pathlib import Path
@@ -16,9 +17,9 @@ def main():
         for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
             page = browser.new_page(viewport=viewport)
             page.goto(url)
-            page.get_by_text("The first half is gorgeous", exact=False).first.click()
-            page.locator(".review .tok").first.wait_for(timeout=30_000)
-            page.wait_for_timeout(1500)  # let the plot draw
+            page.get_by_text("I went in knowing nothing", exact=False).first.click()
+            page.locator(".review", has_text="I went in knowing nothing").wait_for(timeout=30_000)
+            page.wait_for_timeout(500)
             page.screenshot(path=str(ROOT / "docs" / f"screenshot-{name}.png"), full_page=True)
         browser.close()
 

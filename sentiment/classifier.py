@@ -80,8 +80,8 @@ class SentimentClassifier:
 
     @torch.no_grad()
     def explain(self, text: str, top_units: int = 8) -> Explanation:
-        """Probability, word relevance, state shares, reading curve and top hidden units, from one forward pass
-        and one sweep back through it."""
+        """Probability, word relevance, state shares and top hidden units, from one forward pass and one sweep back
+        through it."""
         tok, truncated = self.tokenize(text)
         ids = self.vocab.encode(tok.tokens)
         n = len(ids)
@@ -89,16 +89,13 @@ class SentimentClassifier:
         r = word_relevance(self.model, torch.tensor([ids], device=self.device), lengths)
         d = shares(self.model, r.states, lengths)
         logit = float(r.logits[0])
-        out_bias = float(self.model.fc.bias[0])
-        # P(positive) while reading: the output bias, then each token's relevance and its steps' bias shares.
-        curve = torch.sigmoid(out_bias + torch.cumsum(r.words[0] + r.step_bias[0], 0)).tolist()
         per_unit = unit_contributions(self.model, d.features[0])  # (2H,)
         H = self.config.hidden_size
         units = [Unit(int(j), "forward" if j < H else "backward", float(per_unit[j]), d.states[0, :n, j].cpu().tolist())
                  for j in per_unit.abs().argsort(descending=True)[:top_units]]
         return Explanation(
             text=text, tokens=tok.tokens, spans=tok.spans, contributions=r.words[0].tolist(), bias=float(r.bias[0]),
-            logit=logit, probability=1 / (1 + math.exp(-logit)), reading_curve=curve,
+            logit=logit, probability=1 / (1 + math.exp(-logit)),
             state_contributions=d.contributions[0].cpu().tolist(), state_bias=d.bias,
             step_bias=r.step_bias[0].tolist(), units=units, truncated=truncated,
             unknown_share=sum(i == self.vocab.unk_id for i in ids) / n)

@@ -11,6 +11,7 @@ The output is linear in the pooled features, logit = b + w . features, so each p
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -46,7 +47,6 @@ class Explanation:
     bias: float
     logit: float
     probability: float
-    reading_curve: list[float]
     state_contributions: list[float] = field(default_factory=list)
     state_bias: float = 0.0
     step_bias: list[float] = field(default_factory=list)
@@ -57,6 +57,22 @@ class Explanation:
     @property
     def label(self) -> str:
         return "positive" if self.probability >= 0.5 else "negative"
+
+    def curve(self, view: str = "words") -> list[float]:
+        """P(positive) while reading: sigmoid of the output layer's bias plus, token by token, the scores shown in
+        `view` ("words": each word's relevance and its steps' bias shares; "states": the state shares); it ends at
+        `probability`."""
+        steps = (self.state_contributions if view == "states"
+                 else [c + b for c, b in zip(self.contributions, self.step_bias)])
+        out, total = [], self.state_bias
+        for s in steps:
+            total += s
+            out.append(1 / (1 + math.exp(-total)))
+        return out
+
+    @property
+    def reading_curve(self) -> list[float]:
+        return self.curve("words")
 
 
 @dataclass

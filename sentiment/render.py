@@ -1,4 +1,5 @@
-"""HTML for the playground: a review coloured by token contributions, a legend, and the hidden-unit rows."""
+"""HTML for the playground: a review coloured by its token scores, a legend, the strongest words, the reading curve
+and the hidden-unit rows. Two views of the scores (`VIEWS`): word relevance, and the top layer's state shares."""
 
 from __future__ import annotations
 
@@ -12,67 +13,154 @@ POSITIVE = (22, 163, 74)  # green: pushes towards positive
 NEGATIVE = (220, 38, 38)  # red: pushes towards negative
 UNIT_HIGH = (37, 99, 235)  # blue: unit activation above zero
 UNIT_LOW = (234, 88, 12)  # orange: below zero
+FIXED_SCALE = 2.0  # logit units drawn in full colour on the fixed scale: alone, such a word multiplies the odds by 7.4
+FAINTEST = 0.12  # the least opacity of a coloured token, so that faint tints stay visible on a dark page
+BLANK_BELOW = 0.02  # scores under this share of the scale stay uncoloured
+VIEWS = {"words": "Words: each word's relevance, carried down through the whole LSTM",
+         "states": "States: each position's share, read from the top layer's states"}
 
 
 def score_color(score: float, scale: float, positive=POSITIVE, negative=NEGATIVE) -> str:
     """Background for a score: green or red by sign, more opaque as |score| nears `scale`."""
-    if scale <= 0 or score == 0:
+    share = min(abs(score) / scale, 1.0) if scale > 0 else 0.0
+    if share < BLANK_BELOW:
         return "transparent"
     r, g, b = positive if score > 0 else negative
-    alpha = min(abs(score) / scale, 1.0) * 0.85
-    return f"rgba({r}, {g}, {b}, {alpha:.3f})"
+    return f"rgba({r}, {g}, {b}, {FAINTEST + (0.85 - FAINTEST) * share:.3f})"
 
 
-def _scale(values: list[float]) -> float:
-    return max((abs(v) for v in values), default=0.0)
+def scores(e: Explanation, view: str = "words") -> tuple[list[float], float]:
+    """The view's token scores and the bias they add up with to the logit."""
+    return (e.state_contributions, e.state_bias) if view == "states" else (e.contributions, e.bias)
 
 
-def highlight(e: Explanation) -> str:
-    """The review as written (every character escaped), each token on its contribution's colour."""
-    scale = _scale(e.contributions)
+def color_scale(e: Explanation, view: str = "words", fixed: bool = True) -> float:
+    """Logit units drawn in full colour: FIXED_SCALE, or this review's largest score."""
+    return FIXED_SCALE if fixed else max((abs(v) for v in scores(e, view)[0]), default=0.0)
+
+
+def coloured_text(e: Explanation, values: list[float], scale: float, title: str = "{:+.3f}", limit: int | None = None,
+                  colors=(POSITIVE, NEGATIVE)) -> str:
+    """The review as written (every character escaped), each token on its value's colour; text between tokens as it
+    is, so that punctuation stays where the writer put it. Past `limit` tokens the text stops with an ellipsis."""
     parts, pos = [], 0
-    for token, (start, end), c in zip(e.tokens, e.spans, e.contributions):
-        if start < pos:  # a token that shares characters with the last one (an entity split in two)
+    for n, (token, (start, end), v) in enumerate(zip(e.tokens, e.spans, values)):
+        if limit is not None and n == limit:
+            return "".join(parts) + " …"
+        if start < pos:  # a token that shares characters with the last one (a character split in two)
             continue
         parts.append(escape(e.text[pos:start]))
-        parts.append(f'<span class="tok" style="background:{score_color(c, scale)}" '
-                     f'title="{escape(token)}: {c:+.3f}">{escape(e.text[start:end])}</span>')
+        parts.append(f'<span class="tok" style="background:{score_color(v, scale, *colors)}" '
+                     f'title="{escape(token)}: {title.format(v)}">{escape(e.text[start:end])}</span>')
         pos = end
     parts.append(escape(e.text[pos:]))
+    return "".join(parts)
+
+
+def highlight(e: Explanation, view: str = "words", fixed: bool = True) -> str:
+    """The review coloured by the view's scores."""
+    values, _ = scores(e, view)
+    out = coloured_text(e, values, color_scale(e, view, fixed))
     if e.truncated:  # what was cut shows without colour: the middle or the end, as the model truncates
-        parts.append('<span class="cut"> [text without colour was not read: the review is longer than the model '
-                     "reads]</span>")
-    return f'<div class="review">{"".join(parts)}</div>'
+        out += ('<span class="cut"> [text without colour was not read: the review is longer than the model '
+                "reads]</span>")
+    return f'<div class="review">{out}</div>'
 
 
-def legend(e: Explanation) -> str:
-    """What the colours mean, in the units they are measured in."""
-    scale = _scale(e.contributions)
-    return (
-        '<div class="legend">'
-        f'<span class="tok" style="background:{score_color(scale, scale)}">towards positive</span> '
-        f'<span class="tok" style="background:{score_color(-scale, scale)}">towards negative</span> '
-        f"Full colour = {scale:.2f} logit units (the largest share in this review). "
-        f"Shares plus bias ({e.bias:+.2f}) = the model's score ({e.logit:+.2f}); "
-        f"P(positive) = sigmoid(score) = {e.probability:.3f}.</div>")
+def legend(e: Explanation, view: str = "words", fixed: bool = True) -> str:
+    """What the colours mean, in the units they are measured in, and how the scores add up."""
+    values, bias = scores(e, view)
+    scale = color_scale(e, view, fixed)
+    chips = (f'<span class="tok" style="background:{score_color(1, 1)}">towards positive</span> '
+             f'<span class="tok" style="background:{score_color(-1, 1)}">towards negative</span> ')
+    if fixed:
+        how = f"Full colour at ±{scale:.2f} logit units or more (fixed scale, the same for every review). "
+    else:
+        how = f"Full colour = {scale:.2f} logit units, this review's largest score (relative scale). "
+    if view == "states":
+        total = f"State shares plus bias ({bias:+.2f}) = the model's score ({e.logit:+.2f}); "
+    else:
+        total = (f"Word scores plus bias terms ({bias:+.2f}: the output layer's and the LSTM's own biases) = the "
+                 f"model's score ({e.logit:+.2f}); ")
+    return f'<div class="legend">{chips}{how}{total}P(positive) = sigmoid(score) = {e.probability:.3f}.</div>'
+
+
+def strongest(e: Explanation, view: str = "words", fixed: bool = True, n: int = 5) -> str:
+    """The words that pushed most each way, with their numbers on the page (hover does not work on a phone)."""
+    values, _ = scores(e, view)
+    scale = color_scale(e, view, fixed)
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    rows = []
+    for name, picked in (("towards positive", [i for i in reversed(order) if values[i] > 0][:n]),
+                         ("towards negative", [i for i in order if values[i] < 0][:n])):
+        words = ", ".join(f'<span class="tok" style="background:{score_color(values[i], scale)}">'
+                          f"{escape(e.tokens[i])}</span> {values[i]:+.2f}" for i in picked)
+        rows.append(f"<div>Strongest {name}: {words or 'none'}</div>")
+    return f'<div class="strongest">{"".join(rows)}</div>'
+
+
+def _ticks(n: int, most: int = 8) -> list[int]:
+    """Whole token numbers for the curve's axis: 1 and multiples of a round step, at most about `most` of them."""
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000) if n / s <= most)
+    return sorted({1, *range(step, n + 1, step)})
+
+
+def curve(e: Explanation, view: str = "words", width: int = 560, height: int = 170) -> str:
+    """The reading curve as an SVG: P(positive) after each token, whole-number token ticks, sentence ends marked,
+    each token's value on hover; drawn in the page's text colour, so that it reads in dark mode too."""
+    p = e.curve(view)
+    n = len(p)
+    left, right, top, bottom = 34, 10, 24, 22
+    pw, ph = width - left - right, height - top - bottom
+
+    def x(i: int) -> float:  # token i, 1..n
+        return left + (pw * (i - 1) / (n - 1) if n > 1 else pw / 2)
+
+    def y(v: float) -> float:
+        return top + ph * (1 - v)
+
+    out = [f'<div class="curve-box"><svg class="curve" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-label="P(positive) after each token">',
+           f'<text x="{left}" y="14" font-size="12" fill="currentColor">P(positive) after each token'
+           f'{" (dotted: sentence ends)" if n > 1 else ""}</text>',
+           f'<rect x="{left}" y="{y(1):.1f}" width="{pw}" height="{ph / 2:.1f}" fill="rgb{POSITIVE}" '
+           'fill-opacity="0.08"/>',
+           f'<rect x="{left}" y="{y(0.5):.1f}" width="{pw}" height="{ph / 2:.1f}" fill="rgb{NEGATIVE}" '
+           'fill-opacity="0.08"/>']
+    for v in (0, 0.5, 1):
+        dash = ' stroke-dasharray="4 3"' if v == 0.5 else ""
+        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="currentColor" '
+                   f'stroke-opacity="0.3"{dash}/><text x="{left - 4}" y="{y(v) + 4:.1f}" font-size="11" '
+                   f'text-anchor="end" fill="currentColor">{v:g}</text>')
+    for i, token in enumerate(e.tokens[:-1], start=1):
+        if token in (".", "!", "?"):
+            out.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{top}" y2="{top + ph}" stroke="currentColor" '
+                       'stroke-opacity="0.35" stroke-dasharray="1 3"/>')
+    for i in _ticks(n):
+        out.append(f'<text x="{x(i):.1f}" y="{height - 6}" font-size="11" text-anchor="middle" '
+                   f'fill="currentColor">{i}</text>')
+    points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(p, start=1))
+    out.append(f'<polyline points="{points}" fill="none" stroke="currentColor" stroke-width="1.6"/>')
+    half = pw / max(n - 1, 1) / 2
+    for i, (token, v) in enumerate(zip(e.tokens, p), start=1):  # hover targets, one column per token
+        dot = f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="currentColor"/>' if n <= 60 else ""
+        out.append(f'<g><rect x="{x(i) - half:.1f}" y="{top}" width="{2 * half:.1f}" height="{ph}" '
+                   f'fill="transparent"/>{dot}<title>#{i} {escape(token)}: P(positive) {v:.3f}</title></g>')
+    out.append("</svg></div>")
+    return "".join(out)
 
 
 def units_view(e: Explanation, max_tokens: int = 400) -> str:
-    """One row per top hidden unit: the review's tokens coloured by that unit's activation (-1 to 1)."""
+    """One row per top hidden unit: the review coloured by that unit's activation (-1 to 1)."""
     rows = []
     for u in e.units:
-        cells = "".join(
-            f'<span class="tok" style="background:{score_color(a, 1.0, UNIT_HIGH, UNIT_LOW)}" '
-            f'title="{escape(t)}: {a:+.2f}">{escape(t)}</span> '
-            for t, a in zip(e.tokens[:max_tokens], u.activations[:max_tokens]))
-        more = " …" if len(e.tokens) > max_tokens else ""
+        text = coloured_text(e, u.activations, 1.0, "{:+.2f}", max_tokens, (UNIT_HIGH, UNIT_LOW))
         rows.append(f'<div class="unit"><div class="unit-name">unit {u.index} ({u.direction} LSTM)'
-                    f" · share of score {u.contribution:+.2f}</div><div>{cells}{more}</div></div>")
+                    f" · share of score {u.contribution:+.2f}</div><div>{text}</div></div>")
     key = (f'<div class="legend"><span class="tok" style="background:{score_color(1, 1, UNIT_HIGH, UNIT_LOW)}">'
            f'high (+1)</span> <span class="tok" style="background:{score_color(-1, 1, UNIT_HIGH, UNIT_LOW)}">'
            "low (-1)</span> A unit's activation, not sentiment. Each row is one unit of the top LSTM layer, the ones "
-           "that weigh most in this "
-           "prediction (|output weight x pooled activation|).</div>")
+           "that weigh most in this prediction (|output weight x pooled activation|).</div>")
     return key + "".join(rows)
 
 

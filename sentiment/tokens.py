@@ -18,23 +18,24 @@ class Tokenized:
     spans: list[tuple[int, int]]
 
 
-def clean(text: str) -> tuple[str, list[int]]:
-    """Replace markup by a space and entities by their character; return the text and, per character, its source offset."""
+def clean(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Replace markup by a space and entities by their character; return the text and, per character, the span of
+    the original text it came from (all of "&lt;" for the "<" it became), plus one empty span past the end."""
     out: list[str] = []
-    offsets: list[int] = []
+    sources: list[tuple[int, int]] = []
     pos = 0
     for m in _MARKUP.finditer(text):
         out.append(text[pos:m.start()])
-        offsets.extend(range(pos, m.start()))
+        sources.extend((i, i + 1) for i in range(pos, m.start()))
         piece = m.group()
         replacement = " " if piece.startswith("<") else html.unescape(piece)
         out.append(replacement)
-        offsets.extend([m.start()] * len(replacement))
+        sources.extend([m.span()] * len(replacement))
         pos = m.end()
     out.append(text[pos:])
-    offsets.extend(range(pos, len(text)))
-    offsets.append(len(text))  # one past the end, so that an end offset always maps
-    return "".join(out), offsets
+    sources.extend((i, i + 1) for i in range(pos, len(text)))
+    sources.append((len(text), len(text)))
+    return "".join(out), sources
 
 
 class Tokenizer:
@@ -56,10 +57,10 @@ class Tokenizer:
 
     def tokenize(self, text: str) -> Tokenized:
         """One review (inference): its tokens and their spans in `text`."""
-        cleaned, offsets = clean(text)
+        cleaned, sources = clean(text)
         kept = self._kept(self._nlp.make_doc(cleaned))
         return Tokenized([self._text(t) for t in kept],
-                         [(offsets[t.idx], offsets[t.idx + len(t.text) - 1] + 1) for t in kept])
+                         [(sources[t.idx][0], sources[t.idx + len(t.text) - 1][1]) for t in kept])
 
     def pipe(self, texts, batch_size: int = 500):
         """Token lists for many texts (the corpus); faster than one by one, and the same tokens as `tokenize`."""

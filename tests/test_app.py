@@ -1,3 +1,4 @@
+import contextlib
 import os
 import socket
 import subprocess
@@ -21,7 +22,7 @@ def clf():
 
 def test_empty_input_gets_a_friendly_message(clf):
     label, html, curve, units, note = app.analyze(clf, "   ")
-    assert label is None and "Type or paste a movie review" in html and len(curve) == 0
+    assert label is None and "Type or paste a movie review" in html and curve == units == ""  # no empty chart box
     import gradio as gr
 
     with pytest.raises(gr.Error, match="The review is empty"):
@@ -30,13 +31,38 @@ def test_empty_input_gets_a_friendly_message(clf):
 
 def test_analyze_outputs(clf):
     label, html, curve, units, note = app.analyze(clf, app.EXAMPLES[3])
+    e = clf.explain(app.EXAMPLES[3])
     assert set(label) == {"positive", "negative"} and abs(sum(label.values()) - 1) < 1e-9
-    assert "logit units" in html
+    assert "logit units" in html and "Word scores plus bias terms" in html and "Strongest towards negative" in html
     review = html[html.index('<div class="review">'):]
-    assert review.count('class="tok"') == len(clf.explain(app.EXAMPLES[3]).tokens) == len(curve)
-    assert list(curve.columns) == ["token #", "P(positive)", "token"] and len(curve) > 5
-    assert abs(curve["P(positive)"].iloc[-1] - label["positive"]) < 1e-5
+    assert review.count('class="tok"') == len(e.tokens) == curve.count("<title>")
+    assert f"P(positive) {e.probability:.3f}</title>" in curve.split("<title>")[-1]  # the curve ends at the verdict
     assert "unit" in units
+    states = app.analyze(clf, app.EXAMPLES[3], view="states")[1]
+    assert "State shares plus bias" in states and states != html
+
+
+def test_views_colour_by_their_own_scores(clf):
+    """Words and states views colour each token by its own number, on the fixed or the relative scale."""
+    e = clf.explain(app.EXAMPLES[2])
+    for view, values in (("words", e.contributions), ("states", e.state_contributions)):
+        for scale, full in (("fixed", 2.0), ("relative", max(abs(v) for v in values))):
+            html = app.analyze(clf, app.EXAMPLES[2], view, scale)[1]
+            review = html[html.index('<div class="review">'):]
+            titles = [float(t.split(": ")[-1].split('"')[0]) for t in review.split('title="')[1:]]
+            assert titles == pytest.approx(values, abs=1e-3)
+            assert (f"±{full:.2f} logit units" if scale == "fixed" else f"Full colour = {full:.2f}") in html
+
+
+def test_a_weak_score_stays_visible_and_a_meh_is_not_full_colour(clf):
+    """On the fixed scale "Meh." (about 58% positive) is a faint tint, not full green; faint tints keep an opacity
+    that still shows on a dark page."""
+    html = app.analyze(clf, "Meh.")[1]
+    review = html[html.index('<div class="review">'):]
+    alphas = [float(a.split(")")[0]) for a in review.split("rgba(")[1:] for a in [a.split(", ")[3]]]
+    assert alphas and max(alphas) < 0.5 and min(alphas) >= 0.12
+    relative = app.analyze(clf, "Meh.", scale="relative")[1]
+    assert "0.850)" in relative  # the relative scale draws the largest score in full colour
 
 
 def test_huge_paste_is_cut_on_the_server_and_says_so_only_then(clf):
@@ -89,27 +115,73 @@ def test_api_returns_probabilities_and_token_scores(server):
     assert abs(out["bias"] + sum(out["contributions"]) - out["logit"]) < 1e-4
     with pytest.raises(Exception, match="The review is empty: write or paste some text to score."):
         client.predict("", api_name="/predict")  # gr.Error reaches the client as an error with its message
-    label = client.predict(app.EXAMPLES[0], api_name="/analyze")[0]
+    assert abs(out["state_bias"] + sum(out["state_contributions"]) - out["logit"]) < 1e-4
+    label = client.predict(app.EXAMPLES[0], api_name="/analyze")[0]  # an old client's call: the text alone
     assert label["label"] == "positive"
+    info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/analyze"]
+    assert [p["parameter_name"] for p in info["parameters"]] == ["review", "colour_by", "colour_scale"]
+    assert [r["label"] for r in info["returns"]] == ["Verdict", "Which words moved the model",
+                                                      "P(positive) after each token", "Hidden units", "Notes"]
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-def test_browser_click_example_shows_label_and_highlights(server, tmp_path):
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                    reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+@contextlib.contextmanager
+def browser_page(url: str, **options):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(server)
+        page = browser.new_page(**{"viewport": {"width": 1280, "height": 900}, **options})
+        page.goto(url)
+        yield page
+        browser.close()
+
+
+@needs_chromium
+def test_browser_click_example_shows_label_and_highlights(server, tmp_path):
+    with browser_page(server) as page:
         page.get_by_text("Two hours I will never get back", exact=False).first.click()
-        page.locator(".review .tok").first.wait_for(timeout=30_000)
+        page.locator(".review", has_text="Two hours").wait_for(timeout=30_000)
         assert page.locator(".review .tok").count() > 20
         page.get_by_text("negative", exact=True).first.wait_for(timeout=10_000)
         assert "towards positive" in page.locator(".legend").first.inner_text()
+        assert "Strongest towards negative" in page.locator(".strongest").inner_text()  # numbers without hover
         page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
-        browser.close()
     assert (tmp_path / "page.png").stat().st_size > 10_000
+
+
+@needs_chromium
+def test_browser_first_visit_views_and_empty_input(server):
+    """The first visit shows the example in the box analysed; the curve has whole-number ticks; the States view
+    recolours; emptying the box leaves a sentence and no empty chart."""
+    with browser_page(server) as page:
+        page.locator(".review .tok").first.wait_for(timeout=30_000)  # without any click
+        assert "Word scores plus bias terms" in page.locator(".legend").first.inner_text()
+        padding = page.eval_on_selector(".review .tok", "e => getComputedStyle(e).paddingLeft + getComputedStyle(e).paddingRight")
+        assert padding == "0px0px"  # "father's" reads as one word, not "father 's"
+        ticks = page.locator("svg.curve text[text-anchor=middle]").all_text_contents()
+        assert ticks and all(t.isdigit() for t in ticks)
+        page.get_by_label("States: each position's share", exact=False).check()
+        page.get_by_text("State shares plus bias", exact=False).wait_for(timeout=30_000)
+        page.get_by_label("Movie review").fill("")
+        page.get_by_text("Type or paste a movie review", exact=False).wait_for(timeout=30_000)
+        assert page.locator("svg.curve").count() == 0
+
+
+@needs_chromium
+def test_browser_faint_tints_show_in_dark_mode(server):
+    with browser_page(server + "?__theme=dark", color_scheme="dark") as page:
+        page.locator(".review .tok").first.wait_for(timeout=30_000)
+        assert page.evaluate("document.body.classList.contains('dark')")
+        alphas = page.eval_on_selector_all(
+            ".review .tok", "els => els.map(e => getComputedStyle(e).backgroundColor)"
+            ".filter(c => c.startsWith('rgba')).map(c => parseFloat(c.split(',')[3]))")
+        tinted = [a for a in alphas if a > 0]  # uncoloured tokens compute as rgba(0, 0, 0, 0)
+        assert tinted and min(tinted) >= 0.12
 
 
 def test_unreachable_model_falls_back_to_the_bundled_one(monkeypatch, tmp_path):

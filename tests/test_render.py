@@ -1,18 +1,38 @@
 from sentiment.explain import Explanation, Unit
-from sentiment.render import NEGATIVE, POSITIVE, highlight, legend, score_color, units_view, verdict
+from sentiment.render import (NEGATIVE, POSITIVE, _ticks, curve, highlight, legend, score_color, strongest,
+                              units_view, verdict)
 
 
 def explanation(text, tokens, spans, contributions):
     return Explanation(text=text, tokens=tokens, spans=spans, contributions=contributions, bias=0.1,
-                       logit=0.1 + sum(contributions), probability=0.5, reading_curve=[0.5] * len(tokens),
+                       logit=0.1 + sum(contributions), probability=0.5, state_contributions=contributions,
+                       state_bias=0.1, step_bias=[0.0] * len(tokens),
                        units=[Unit(3, "forward", 0.5, [0.9, -0.4][:len(tokens)])])
 
 
 def test_colours_by_sign_and_size():
     assert score_color(1.0, 1.0) == f"rgba({POSITIVE[0]}, {POSITIVE[1]}, {POSITIVE[2]}, 0.850)"
-    assert score_color(-0.5, 1.0) == f"rgba({NEGATIVE[0]}, {NEGATIVE[1]}, {NEGATIVE[2]}, 0.425)"
+    assert score_color(-0.5, 1.0) == f"rgba({NEGATIVE[0]}, {NEGATIVE[1]}, {NEGATIVE[2]}, 0.485)"
     assert score_color(5.0, 1.0).endswith("0.850)")  # capped
-    assert score_color(0.0, 1.0) == score_color(1.0, 0.0) == "transparent"
+    assert score_color(0.03, 1.0).endswith("0.142)")  # faint, but never below 0.12: visible on a dark page
+    assert score_color(0.0, 1.0) == score_color(1.0, 0.0) == score_color(0.01, 1.0) == "transparent"
+
+
+def test_curve_has_whole_token_ticks_and_marks_sentence_ends():
+    e = explanation("Good. Bad!", ["good", ".", "bad", "!"], [(0, 4), (4, 5), (6, 9), (9, 10)], [1.0, 0.0, -2.0, 0.0])
+    svg = curve(e)
+    ticks = [t.split(">")[1].split("<")[0] for t in svg.split('text-anchor="middle" fill="currentColor"')[1:]]
+    assert ticks == ["1", "2", "3", "4"]  # never 1.5
+    assert svg.count('stroke-dasharray="1 3"') == 1  # the "." inside the review; not the final "!"
+    assert svg.count("<title>") == 4 and "#3 bad: P(positive) 0." in svg
+    assert _ticks(250) == [1, 50, 100, 150, 200, 250] and _ticks(7) == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_strongest_words_are_listed_with_their_numbers():
+    e = explanation("great awful fine", ["great", "awful", "fine"], [(0, 5), (6, 11), (12, 16)], [1.5, -2.5, 0.2])
+    html = strongest(e)
+    assert "Strongest towards positive: " in html and "great</span> +1.50" in html and "awful</span> -2.50" in html
+    assert html.index("great") < html.index("fine")  # the larger push first
 
 
 def test_review_text_is_escaped():
@@ -26,7 +46,8 @@ def test_review_text_is_escaped():
 def test_token_markup_is_escaped_in_units_and_legend():
     e = explanation('"<b>" bad', ["<b>", "bad"], [(1, 4), (6, 9)], [0.2, -0.7])
     assert "<b>" not in units_view(e) and "&lt;b&gt;" in units_view(e)
-    assert "0.70 logit units" in legend(e)
+    assert "<b>" not in curve(e) and "<b>" not in strongest(e)
+    assert "0.70 logit units" in legend(e, fixed=False) and "±2.00 logit units" in legend(e)
     assert verdict(e) == {"positive": 0.5, "negative": 0.5}
 
 
@@ -35,3 +56,14 @@ def test_unit_legend_does_not_speak_of_sentiment():
     e = explanation("great bad", ["great", "bad"], [(0, 5), (6, 9)], [0.5, -0.5])
     key = units_view(e).split('<div class="unit">')[0]
     assert "high (+1)" in key and "low (-1)" in key and "negative" not in key and "positive" not in key
+
+
+def test_units_view_keeps_punctuation_where_it_was_written():
+    text = "The land, the father's house."
+    tokens = ["the", "land", ",", "the", "father", "'s", "house", "."]
+    spans = [(0, 3), (4, 8), (8, 9), (10, 13), (14, 20), (20, 22), (23, 28), (28, 29)]
+    e = explanation(text, tokens, spans, [0.1] * 8)
+    e.units = [Unit(1, "forward", 0.3, [0.5] * 8)]
+    row = units_view(e).split('<div class="unit">')[1]
+    assert "land</span>," not in row and "land</span><span" in row  # no space put before the comma
+    assert "father</span><span" in row and "father</span> <span" not in row

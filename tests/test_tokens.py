@@ -3,10 +3,11 @@ from sentiment.tokens import Tokenizer, clean
 
 def test_markup_removed_and_offsets_kept():
     text = "Great.<br /><br />Really &amp; truly."
-    cleaned, offsets = clean(text)
+    cleaned, sources = clean(text)
     assert "<br" not in cleaned and "&amp;" not in cleaned
-    assert len(offsets) == len(cleaned) + 1
-    assert cleaned[cleaned.index("&")] == "&" and text[offsets[cleaned.index("&")]:].startswith("&amp;")
+    assert len(sources) == len(cleaned) + 1
+    start, end = sources[cleaned.index("&")]
+    assert cleaned[cleaned.index("&")] == "&" and text[start:end] == "&amp;"
 
 
 def test_tokens_lowercased_without_markup_or_spaces():
@@ -36,3 +37,12 @@ def test_spans_point_into_the_original_text():
 
 def test_uppercase_kept_when_asked():
     assert Tokenizer(lowercase=False).tokenize("Good Film").tokens == ["Good", "Film"]
+
+
+def test_an_entity_token_spans_the_whole_entity():
+    """A typed "&lt;" is one token "<" whose span covers all four characters, so the page colours it as one piece."""
+    text = "a &lt;great&gt; film &amp; it&#39;s"
+    t = Tokenizer().tokenize(text)
+    pieces = [text[a:b] for a, b in t.spans]
+    assert t.tokens == ["a", "<", "great", ">", "film", "&", "it", "'s"]
+    assert pieces == ["a", "&lt;", "great", "&gt;", "film", "&amp;", "it", "&#39;s"]
