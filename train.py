@@ -13,7 +13,8 @@ from sentiment.training import resolve_device
 
 
 def parse_args(argv=None):
-    """Flags named after a setting store it under "model.", "lm." or "train." (its home in TrainConfig)."""
+    """Flags named after a setting store it under "model.", "lm.", "adversarial." or "train." (its home in
+    TrainConfig)."""
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", help="aclImdb_v1.tar.gz, its aclImdb/ folder, or an encoded corpus folder "
                                   "(default: download the archive into the cache folder)")
@@ -61,6 +62,19 @@ def parse_args(argv=None):
                     help="reviews per batch while pretraining")
     lm.add_argument("--lm-dropout", dest="lm.dropout", metavar="DROPOUT", type=float,
                     help="dropout while pretraining, in place of --dropout")
+    a = p.add_argument_group("adversarial training on the embeddings, Miyato et al. 2017 (off in the presets)")
+    a.add_argument("--at-epsilon", dest="adversarial.at_epsilon", metavar="EPSILON", type=float,
+                   help="adversarial training: L2 norm of the perturbation per review, 0 for none")
+    a.add_argument("--vat-epsilon", dest="adversarial.vat_epsilon", metavar="EPSILON", type=float,
+                   help="virtual adversarial training: L2 norm of the perturbation per review, 0 for none")
+    a.add_argument("--vat-xi", dest="adversarial.vat_xi", metavar="XI", type=float,
+                   help="VAT's first step in its power iteration")
+    a.add_argument("--unlabelled-batch-size", dest="adversarial.unlabelled_batch_size", metavar="N", type=int,
+                   help="VAT and entropy terms also on N unlabelled reviews per step, 0 for none")
+    a.add_argument("--entropy-weight", dest="adversarial.entropy_weight", metavar="WEIGHT", type=float,
+                   help="entropy minimisation on the unlabelled reviews, 0 for none")
+    m.add_argument("--normalize-embeddings", dest="model.normalize_embeddings", action="store_true", default=None,
+                   help="word vectors at mean 0, variance 1 over training frequencies (with adversarial training)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--cache-dir", default=str(download.cache_dir()), help="downloads and encoded corpora")
@@ -70,12 +84,13 @@ def parse_args(argv=None):
 
 def config_from_args(args) -> TrainConfig:
     """The preset with every setting given on the command line put in its home."""
-    homes: dict[str, dict] = {"train": {}, "model": {}, "lm": {}}
+    homes: dict[str, dict] = {"train": {}, "model": {}, "lm": {}, "adversarial": {}}
     for key, value in vars(args).items():
         if "." in key and value is not None:
             home, name = key.split(".")
             homes[home][name] = value
-    return preset(args.preset, model=homes["model"], lm=homes["lm"], **homes["train"])
+    return preset(args.preset, model=homes["model"], lm=homes["lm"], adversarial=homes["adversarial"],
+                  **homes["train"])
 
 
 def fetch(url: str, cache_dir: str, flag: str) -> str:

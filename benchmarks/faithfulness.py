@@ -29,14 +29,14 @@ def relevance(model, ids):
 
 
 def grad_x_input(model, ids):
-    emb = model.embedding(ids[None]).detach().requires_grad_(True)
+    emb = model.embed(ids[None]).detach().requires_grad_(True)
     model.logits_from_embeddings(emb, torch.tensor([len(ids)])).sum().backward()
     return (emb.grad * emb).sum(-1)[0].detach().double().numpy()
 
 
 def integrated_gradients(model, ids, steps: int):
     """Riemann (midpoint) IG from an all-zero embedding baseline, the interpolations run as one batch."""
-    emb = model.embedding(ids[None]).detach()  # (1, T, E)
+    emb = model.embed(ids[None]).detach()  # (1, T, E)
     alphas = (torch.arange(steps, dtype=torch.float32) + 0.5) / steps
     path = (alphas[:, None, None] * emb).requires_grad_(True)  # (S, T, E)
     lengths = torch.full((steps,), len(ids))

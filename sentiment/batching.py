@@ -16,10 +16,12 @@ class Batch:
     lengths: torch.Tensor  # (B,) int64, on the CPU as pack_padded_sequence wants
     labels: torch.Tensor  # (B,) float32
     rows: np.ndarray  # (B,) which examples of the dataset these are
+    unlabelled: "Batch | None" = None  # unlabelled reviews that travel with this batch (adversarial.py)
 
     def to(self, device) -> "Batch":
         return Batch(self.ids.to(device, non_blocking=True), self.lengths,
-                     self.labels.to(device, non_blocking=True), self.rows)
+                     self.labels.to(device, non_blocking=True), self.rows,
+                     self.unlabelled.to(device) if self.unlabelled is not None else None)
 
 
 def kept_ranges(n: int, limit: int | None, mode: str = "head") -> list[tuple[int, int]]:

@@ -24,11 +24,28 @@ class LMConfig:
 
 
 @dataclass
+class AdversarialConfig:
+    """Adversarial (AT) and virtual adversarial (VAT) training on the word embeddings (Miyato, Dai and Goodfellow,
+    ICLR 2017; adversarial.py). Each perturbation has L2 norm epsilon over a review's whole embedding sequence."""
+
+    at_epsilon: float = 0.0  # AT: the perturbation in the direction that raises the loss most; 0: no AT
+    vat_epsilon: float = 0.0  # VAT: the one that changes the prediction most (one power iteration); 0: no VAT
+    vat_xi: float = 0.1  # the power iteration's small first step
+    unlabelled_batch_size: int = 0  # VAT (and entropy) also on this many unlabelled reviews per step; 0: none
+    entropy_weight: float = 0.0  # entropy minimisation on the unlabelled reviews (Sachan et al. 2019); 0: none
+
+    @property
+    def active(self) -> bool:
+        return bool(self.at_epsilon or self.vat_epsilon or self.entropy_weight)
+
+
+@dataclass
 class TrainConfig:
     """How a model is trained; stored in metrics.json beside the weights."""
 
     model: ModelConfig = field(default_factory=ModelConfig)  # its vocab_size is set from the vocabulary built
     lm: LMConfig = field(default_factory=LMConfig)
+    adversarial: AdversarialConfig = field(default_factory=AdversarialConfig)
     max_words: int = 10_000  # vocabulary: the most frequent training words, not counting <unk> and <pad>
     batch_size: int = 30
     epochs: int = 10
@@ -53,6 +70,12 @@ class TrainConfig:
             raise SettingsError(f"keep_best must be one of {KEEP_BEST}, not {self.keep_best!r}.")
         if self.valid_split not in VALID_SPLITS:
             raise SettingsError(f"valid_split must be one of {VALID_SPLITS}, not {self.valid_split!r}.")
+        adv = self.adversarial
+        for name in ("at_epsilon", "vat_epsilon", "vat_xi", "unlabelled_batch_size", "entropy_weight"):
+            if getattr(adv, name) < 0:
+                raise SettingsError(f"adversarial.{name} must not be negative, not {getattr(adv, name)}.")
+        if adv.entropy_weight and not adv.unlabelled_batch_size:
+            raise SettingsError("entropy_weight works on the unlabelled reviews: set unlabelled_batch_size too.")
         if not 0 < self.valid_fraction < 1:
             raise SettingsError(f"valid_fraction must be between 0 and 1, not {self.valid_fraction}.")
 
@@ -68,10 +91,13 @@ PRESETS = {
 }
 
 
-def preset(name: str, *, model: dict | None = None, lm: dict | None = None, **train) -> TrainConfig:
-    """A preset with some settings replaced: `model` and `lm` hold those of ModelConfig and LMConfig, the keyword
-    arguments those of TrainConfig (e.g. `preset("seed", model={"pooling": "max"}, epochs=3)`)."""
+def preset(name: str, *, model: dict | None = None, lm: dict | None = None, adversarial: dict | None = None,
+           **train) -> TrainConfig:
+    """A preset with some settings replaced: `model`, `lm` and `adversarial` hold those of ModelConfig, LMConfig
+    and AdversarialConfig, the keyword arguments those of TrainConfig (e.g. `preset("seed", model={"pooling":
+    "max"}, epochs=3)`)."""
     if name not in PRESETS:
         raise SettingsError(f"Unknown preset {name!r}; choose from {sorted(PRESETS)}.")
     base = PRESETS[name]
-    return replace(base, model=replace(base.model, **(model or {})), lm=replace(base.lm, **(lm or {})), **train)
+    return replace(base, model=replace(base.model, **(model or {})), lm=replace(base.lm, **(lm or {})),
+                   adversarial=replace(base.adversarial, **(adversarial or {})), **train)

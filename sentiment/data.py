@@ -23,6 +23,7 @@ class Prepared:
     train_token_counts: np.ndarray  # (V,) occurrences of each vocabulary id in the training part
     lm_train: Dataset | None = None  # language-model pretraining: the training part and the unlabelled reviews
     lm_valid: Dataset | None = None  # the validation part, cut as for pretraining
+    unlabelled: Dataset | None = None  # IMDB's unlabelled reviews (train/unsup only), for VAT and entropy terms
 
 
 def split_rows(n: int, valid_fraction: float, seed: int,
@@ -82,6 +83,12 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
         lm_train = Dataset(train_part.seqs + unsup.seqs, np.concatenate([train_part.labels, unsup.labels]),
                            Vocab.pad_id)
         lm_valid = encode_rows(corpus, "train", valid_rows, table, cut)
+    unlabelled = None
+    if cfg.adversarial.unlabelled_batch_size:
+        if "unsup" not in corpus.splits:
+            raise DataError("training on unlabelled reviews (unlabelled_batch_size > 0) needs them, and this "
+                            "encoded corpus has none; re-encode it from the IMDB archive, or set it to 0.")
+        unlabelled = encode_rows(corpus, "unsup", np.arange(len(corpus.splits["unsup"])), table, cfg.model)
     train = encode_rows(corpus, "train", train_rows, table, cfg.model)
     if cfg.train_limit:  # quick experiments on a fixed subset of the training part
         train = train.sample(cfg.train_limit, cfg.seed)
@@ -94,4 +101,5 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
         train_token_counts=np.bincount(table, weights=counts, minlength=len(vocab)).astype(np.int64),
         lm_train=lm_train,
         lm_valid=lm_valid,
+        unlabelled=unlabelled,
     )

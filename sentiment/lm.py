@@ -48,7 +48,7 @@ def predict_words(lm: BiLM, batch) -> Step:
     encoder = lm.encoder
     H = encoder.config.hidden_size
     ids, lengths = batch.ids, batch.lengths.to(batch.ids.device)
-    states = encoder.states_from_embeddings(encoder.embedding(ids), lengths, separate_directions=True)
+    states = encoder.states_from_embeddings(encoder.embed(ids), lengths, separate_directions=True)
     states = encoder.dropout(states)  # (B, T, 2H)
     # Position t < length - 1 has a next word (t + 1); position t + 1 has that previous word (t).
     pairs = torch.arange(ids.shape[1] - 1, device=ids.device)[None, :] < (lengths[:, None] - 1)  # (B, T-1)

@@ -27,6 +27,7 @@ class ModelConfig:
     lowercase: bool = True  # tokenizer setting the model was trained with
     max_tokens: int = 0  # 0: no truncation
     truncate: str = "head"  # which tokens a long review keeps: head, tail or head+tail
+    normalize_embeddings: bool = False  # word vectors scaled to mean 0, variance 1 over the training words' frequencies
 
     @property
     def num_features(self) -> int:
@@ -55,10 +56,26 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
                             dropout=config.dropout if config.num_layers > 1 else 0.0)
         self.dropout = nn.Dropout(config.dropout)
         self.fc = nn.Linear(config.num_features, 1)
+        if config.normalize_embeddings:  # how often each word occurs in training, the weights of the statistics
+            self.register_buffer("word_frequencies", torch.ones(config.vocab_size))
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        """(B, T) ids -> (B, T, E) word vectors, normalised as Miyato et al. (2017) do for adversarial training when
+        the config asks: v' = (v - E[v]) / sqrt(Var[v]), mean and variance over the vocabulary weighted by each
+        word's training frequency, so that the model cannot make a perturbation of fixed norm small by growing its
+        embeddings."""
+        vectors = self.embedding(ids)
+        if not self.config.normalize_embeddings:
+            return vectors
+        weights = self.embedding.weight
+        share = (self.word_frequencies / self.word_frequencies.sum())[:, None]  # (V, 1)
+        mean = (share * weights).sum(0)
+        var = (share * (weights - mean) ** 2).sum(0)
+        return (vectors - mean) / torch.sqrt(var + 1e-6)
 
     def token_states(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The top layer's output at every token, forward half then backward half; zeros at padding."""
-        return self.states_from_embeddings(self.embedding(ids), lengths)  # (B, T, 2H)
+        return self.states_from_embeddings(self.embed(ids), lengths)  # (B, T, 2H)
 
     def states_from_embeddings(self, embedded: torch.Tensor, lengths: torch.Tensor,
                                separate_directions: bool = False, packed: bool | None = None) -> torch.Tensor:
@@ -109,4 +126,4 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor, packed: bool | None = None) -> torch.Tensor:
         """(B, T) token ids and (B,) lengths -> (B,) logits of P(positive)."""
-        return self.logits_from_embeddings(self.embedding(ids), lengths, packed)  # (B,)
+        return self.logits_from_embeddings(self.embed(ids), lengths, packed)  # (B,)

@@ -17,10 +17,11 @@ from .config import TrainConfig
 from .corpus import Corpus, load_corpus
 from .cpu_lstm import prepare_for_training
 from .data import Prepared, prepare
+from .adversarial import adversarial_objective
 from .glove import Coverage, embedding_matrix
 from .lm import pretrain
 from .model import BiLSTMClassifier
-from .training import EpochStats, evaluate, fit, set_seed
+from .training import EpochStats, classify, evaluate, fit, set_seed
 
 
 @dataclass
@@ -46,7 +47,9 @@ def train_model(cfg: TrainConfig, *, data: str | Path, vectors: str | Path, out:
             f"({int(prepared.lm_train.lengths.sum()):,} tokens) for {cfg.lm.epochs} epochs")
         pretraining = pretrain(model, prepared.lm_train, prepared.lm_valid, cfg, device, states / "lm", resume, log)
         resume = resume and checkpoint.exists(states / "last")  # interrupted while pretraining: fine-tune afresh
-    progress = fit(model, prepared.train, prepared.valid, cfg, device, states, resume, log)
+    objective = adversarial_objective(cfg.adversarial) if cfg.adversarial.active else classify
+    progress = fit(model, prepared.train, prepared.valid, cfg, device, states, resume, log, objective,
+                   prepared.unlabelled)
     valid, test = score(model, prepared, device, log)
     metrics = run_record(cfg, corpus=corpus, vectors=vectors, coverage=coverage, progress=progress, valid=valid,
                          test=test, pretraining=pretraining, device=device, seconds=time.time() - started)
@@ -57,7 +60,8 @@ def train_model(cfg: TrainConfig, *, data: str | Path, vectors: str | Path, out:
 
 def read_data(cfg: TrainConfig, data: str | Path, cache_dir: str | Path, log) -> tuple[Corpus, Prepared]:
     """The encoded corpus (cached) and the splits and vocabulary the config asks for."""
-    splits = ("train", "test", "unsup") if cfg.lm.epochs else ("train", "test")
+    unlabelled = cfg.lm.epochs or cfg.adversarial.unlabelled_batch_size
+    splits = ("train", "test", "unsup") if unlabelled else ("train", "test")
     corpus = load_corpus(data, cache_dir, cfg.model.lowercase, splits)
     prepared = prepare(corpus, cfg)
     log(f"{len(prepared.train):,} training, {len(prepared.valid):,} validation, "
@@ -77,6 +81,8 @@ def build_model(cfg: TrainConfig, prepared: Prepared, vectors: str | Path, devic
     model = BiLSTMClassifier(cfg.model)
     with torch.no_grad():
         model.embedding.weight.copy_(matrix)
+        if cfg.model.normalize_embeddings:
+            model.word_frequencies.copy_(torch.as_tensor(prepared.train_token_counts, dtype=torch.float32) + 1)
     return model.to(device), coverage
 
 

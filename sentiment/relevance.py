@@ -118,7 +118,7 @@ def word_relevance(model: BiLSTMClassifier, ids: torch.Tensor, lengths: torch.Te
     B, T = ids.shape
     flip = reversed_positions(lengths, T)
     rows = torch.arange(B)[:, None]
-    x = model.embedding(ids)  # (B, T, E)
+    x = model.embed(ids)  # (B, T, E)
     runs = []
     for layer in range(lstm.num_layers):
         run = _layer(lstm, layer, x, lengths, flip)

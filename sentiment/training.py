@@ -10,7 +10,7 @@ import random
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -197,10 +197,25 @@ def save_interrupted(state_dir: Path, model, optimizer, scheduler, progress: dic
     log(f"\ninterrupted in epoch {epoch} after {progress['batch']} batches; checkpoint saved, resume to continue")
 
 
+def epoch_batches(train: Dataset, cfg: TrainConfig, epoch: int, unlabelled: Dataset | None = None):
+    """The training batches of one epoch, shuffled with the seed and the epoch; with `unlabelled`, each carries a
+    batch of unlabelled reviews, drawn from seeded passes over them, so that a resumed epoch gets the same ones."""
+    seed = cfg.seed * 1000 + epoch
+    batches = train.batches(cfg.batch_size, shuffle=True, seed=seed)
+    if unlabelled is None:
+        return batches
+    size = cfg.adversarial.unlabelled_batch_size
+    pool = itertools.chain.from_iterable(unlabelled.batches(size, shuffle=True, seed=seed * 1000 + n)
+                                         for n in itertools.count())
+    return (replace(batch, unlabelled=extra) for batch, extra in zip(batches, pool))
+
+
 def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfig, device: torch.device,
-        state_dir: str | Path, resume: bool = False, log=print) -> dict:
+        state_dir: str | Path, resume: bool = False, log=print, objective=classify,
+        unlabelled: Dataset | None = None) -> dict:
     """Train for cfg.epochs, keeping the weights of the best epoch (by validation loss, or by validation accuracy
-    with ties broken by loss, as cfg.keep_best says); resumable from `state_dir`.
+    with ties broken by loss, as cfg.keep_best says); resumable from `state_dir`. `objective`: what each batch
+    minimises (`classify`, or adversarial.py's); `unlabelled`: reviews without labels to pair with each batch.
 
     A checkpoint is written after every epoch and when training is interrupted (Ctrl-C, SIGTERM or an error),
     with the number of batches done, so that `resume=True` continues from the same batch of the same epoch.
@@ -226,12 +241,12 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
     while progress["epoch"] < cfg.epochs:
         epoch = progress["epoch"] + 1
         done = Progress()
-        batches = itertools.islice(train.batches(cfg.batch_size, shuffle=True, seed=cfg.seed * 1000 + epoch),
-                                   progress["batch"], None)
+        batches = itertools.islice(epoch_batches(train, cfg, epoch, unlabelled), progress["batch"], None)
         with StopRequests() as stop:
             try:
                 stats = run_epoch(model, batches, device, optimizer, scheduler, cfg.clip, cfg.amp,
-                                  total=steps - progress["batch"], desc=f"epoch {epoch}", progress=done, stop=stop)
+                                  total=steps - progress["batch"], desc=f"epoch {epoch}", progress=done,
+                                  objective=objective, stop=stop)
             except BaseException:
                 if not stop.requested:  # an error (after a second signal, the last checkpoint stays as it is)
                     save_interrupted(state_dir, model, optimizer, scheduler, progress, done, epoch, log)

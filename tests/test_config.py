@@ -8,16 +8,20 @@ from sentiment.config import preset
 # The presets as train.py built them before settings got one name each (asdict of the earlier TrainConfig),
 # written in today's names: vocab_size (words kept) -> max_words, lm_* -> lm.*; weight_decay 0.0 and
 # freeze_embeddings False, which no flag could change, are gone; the model's vocab_size, then a placeholder
-# that training overwrote, is now unset until the vocabulary is built.
+# that training overwrote, is now unset until the vocabulary is built. Settings added since (normalised
+# embeddings, adversarial training) are off, as the presets were trained.
+ADVERSARIAL = {"at_epsilon": 0.0, "vat_epsilon": 0.0, "vat_xi": 0.1, "unlabelled_batch_size": 0, "entropy_weight": 0.0}
 LM = {"epochs": 0, "lr": 0.002, "batch_size": 256, "dropout": 0.1, "max_tokens": 400}
 MODEL = {"vocab_size": None, "embedding_dim": 100, "hidden_size": 256, "num_layers": 2, "dropout": 0.5,
-         "pad_id": 1, "lowercase": True}
+         "pad_id": 1, "lowercase": True, "normalize_embeddings": False}
 BEFORE = {
     "seed": {"model": {**MODEL, "pooling": "last", "max_tokens": 0, "truncate": "head"}, "lm": LM,
+             "adversarial": ADVERSARIAL,
              "max_words": 10000, "batch_size": 30, "epochs": 10, "lr": 0.001, "lr_schedule": "constant", "clip": 0.0,
              "keep_best": "loss", "patience": 0, "valid_fraction": 0.1, "valid_split": "review", "train_limit": 0,
              "seed": 123, "amp": False},
     "default": {"model": {**MODEL, "pooling": "max+mean", "max_tokens": 800, "truncate": "head+tail"}, "lm": LM,
+                "adversarial": ADVERSARIAL,
                 "max_words": 25000, "batch_size": 64, "epochs": 5, "lr": 0.002, "lr_schedule": "cosine",
                 "clip": 5.0, "keep_best": "loss", "patience": 0, "valid_fraction": 0.1, "valid_split": "review",
                 "train_limit": 0, "seed": 123, "amp": False},
