@@ -27,8 +27,8 @@ def data_args(description: str) -> argparse.ArgumentParser:
     return p
 
 
-def corpus(args):
-    return load_corpus(args.data, args.cache_dir)
+def corpus(args, splits=("train", "test")):
+    return load_corpus(args.data, args.cache_dir, splits=splits)
 
 
 def percentile(values, q: float) -> float:
