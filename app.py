@@ -12,6 +12,7 @@ from sentiment.render import FIXED_SCALE, VIEWS
 from sentiment.threads import ENV, set_threads
 
 MAX_CHARS = 20_000  # the text box's limit; a longer paste is cut there, and the app says so
+MAX_LINK = 8_000  # characters of a share link: many servers and proxies refuse longer request lines
 WORKERS = 2  # analyses run at once; torch's threads are shared out among them (set_threads)
 
 EXAMPLES = [
@@ -56,6 +57,22 @@ What these are not: a human rationale, or proof of why a review is good or bad. 
 arrived at its number, including its mistakes.
 """
 
+# In the browser: this page's address with the review as ?review=..., copied to the clipboard where the browser
+# allows it, and shown either way; a review too long for a link gets a sentence instead.
+SHARE_JS = """(text) => {
+    const url = new URL(window.location.href);
+    url.search = "";
+    url.hash = "";
+    url.searchParams.set("review", text || "");
+    const link = url.toString();
+    if (link.length > MAX_LINK) {
+        return `This review is too long for a link (${link.length.toLocaleString()} characters once encoded; `
+            + `links hold MAX_LINK): share a shorter excerpt.`;
+    }
+    if (navigator.clipboard) { navigator.clipboard.writeText(link).catch(() => {}); }
+    return link;
+}"""
+
 CSS = """
 .review { line-height: 2.0; font-size: 1.05rem; white-space: pre-wrap; overflow-wrap: anywhere; text-align: left; }
 .tok { border-radius: 3px; padding: 1px 3px; }
@@ -77,7 +94,8 @@ def clip(text: str | None) -> tuple[str, bool]:
     return text[:MAX_CHARS], len(text) > MAX_CHARS
 
 
-def analyze(clf: SentimentClassifier, text: str | None, view: str = "words", scale: str = "fixed"):
+def analyze(clf: SentimentClassifier, text: str | None, view: str = "words", scale: str = "fixed",
+            palette: str = "red/green"):
     """One review -> the verdict, highlighted text, reading curve, unit rows and notes for the page."""
     text, cut = clip(text)
     try:
@@ -90,8 +108,9 @@ def analyze(clf: SentimentClassifier, text: str | None, view: str = "words", sca
         note = f"Only the first {MAX_CHARS:,} characters were analysed. " + note
     elif len(text) == MAX_CHARS:  # the text box stops a paste there, so it may have been longer
         note = f"The text box holds {MAX_CHARS:,} characters; a longer paste is cut there. " + note
-    words = render.legend(e, view, fixed) + render.strongest(e, view, fixed) + render.highlight(e, view, fixed)
-    return render.verdict(e), words, render.curve(e, view), render.units_view(e), note
+    words = (render.legend(e, view, fixed, palette) + render.strongest(e, view, fixed, palette)
+             + render.highlight(e, view, fixed, palette))
+    return render.verdict(e), words, render.curve(e, view, palette), render.units_view(e), note
 
 
 def predict(clf: SentimentClassifier, text: str) -> dict:
@@ -129,6 +148,12 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
                 scale = gr.Radio([(f"Fixed: full colour at ±{FIXED_SCALE:g} logit units", "fixed"),
                                   ("Relative: full colour at this review's largest score", "relative")],
                                  value="fixed", label="Colour scale")
+                palette = gr.Radio([("Red / green", "red/green"), ("Blue / orange (colour-blind safe)", "blue/orange")],
+                                   value="red/green", label="Colours")
+                with gr.Row():
+                    share = gr.Button("Copy a link to this review", size="sm")
+                link = gr.Textbox(label="Link", show_label=True, visible=True, interactive=False, lines=1,
+                                  placeholder="A link that opens this page with the review analysed")
         gr.Markdown("### Which words moved the model")
         highlighted = gr.HTML(label="Which words moved the model")
         curve = gr.HTML(label="P(positive) after each token")
@@ -139,14 +164,22 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
         gr.Markdown(f"<small>Model: {clf.describe()}. Both views add up exactly to the model's score; see the "
                     "project's README for the method.</small>")
 
-        def analyze_review(review: str, colour_by: str, colour_scale: str):
-            return analyze(clf, review, colour_by, colour_scale)
+        def analyze_review(review: str, colour_by: str, colour_scale: str, colours: str):
+            return analyze(clf, review, colour_by, colour_scale, colours)
 
-        # One handler for the button, Enter, typing and the view: a new trigger replaces a run still waiting. The
-        # first visit shows the example in the box already analysed.
+        # One handler for the button, Enter, typing and the settings: a new trigger replaces a run still waiting.
+        settings = [view, scale, palette]
         outputs = [label, highlighted, curve, units, note]
-        gr.on([button.click, text.submit, text.change, view.change, scale.change, demo.load], analyze_review,
-              [text, view, scale], outputs, api_name="analyze", trigger_mode="always_last", show_progress="hidden")
+        gr.on([button.click, text.submit, text.change, view.change, scale.change, palette.change], analyze_review,
+              [text, *settings], outputs, api_name="analyze", trigger_mode="always_last", show_progress="hidden")
+
+        def first_visit(review: str, colour_by: str, colour_scale: str, colours: str, request: gr.Request):
+            """A link's review (?review=...) or the example already in the box, analysed before anyone types."""
+            shared = (request.query_params.get("review") if request is not None else None) or review
+            return clip(shared)[0], *analyze(clf, shared, colour_by, colour_scale, colours)
+
+        demo.load(first_visit, [text, *settings], [text, *outputs], api_visibility="private")
+        share.click(None, [text], [link], js=SHARE_JS.replace("MAX_LINK", str(MAX_LINK)))
 
         def predict_api(text: str) -> dict:
             return predict(clf, text)

@@ -12,7 +12,7 @@ from common import corpus, data_args, median, timed_in_turn
 from sentiment.adversarial import adversarial_objective
 from sentiment.config import AdversarialConfig, preset
 from sentiment.cpu_lstm import prepare_for_training
-from sentiment.data import encode_rows, vocab_table
+from sentiment.data import encode_rows
 from sentiment.model import BiLSTMClassifier
 from sentiment.training import classify
 

@@ -11,8 +11,11 @@ if TYPE_CHECKING:  # for annotations only: rendering needs neither torch nor the
 
 POSITIVE = (22, 163, 74)  # green: pushes towards positive
 NEGATIVE = (220, 38, 38)  # red: pushes towards negative
-UNIT_HIGH = (37, 99, 235)  # blue: unit activation above zero
-UNIT_LOW = (234, 88, 12)  # orange: below zero
+# (towards positive, towards negative): red/green, or blue/orange, which readers with the common red-green colour
+# blindness tell apart
+PALETTES = {"red/green": (POSITIVE, NEGATIVE), "blue/orange": ((37, 99, 235), (234, 88, 12))}
+UNIT_HIGH = (124, 58, 237)  # violet: unit activation above zero (no sentiment colour: it is not a sentiment)
+UNIT_LOW = (100, 116, 139)  # slate: below zero
 FIXED_SCALE = 2.0  # logit units drawn in full colour on the fixed scale: alone, such a word multiplies the odds by 7.4
 FAINTEST = 0.12  # the least opacity of a coloured token, so that faint tints stay visible on a dark page
 BLANK_BELOW = 0.02  # scores under this share of the scale stay uncoloured
@@ -57,22 +60,23 @@ def coloured_text(e: Explanation, values: list[float], scale: float, title: str 
     return "".join(parts)
 
 
-def highlight(e: Explanation, view: str = "words", fixed: bool = True) -> str:
+def highlight(e: Explanation, view: str = "words", fixed: bool = True, palette: str = "red/green") -> str:
     """The review coloured by the view's scores."""
     values, _ = scores(e, view)
-    out = coloured_text(e, values, color_scale(e, view, fixed))
+    out = coloured_text(e, values, color_scale(e, view, fixed), colors=PALETTES[palette])
     if e.truncated:  # what was cut shows without colour: the middle or the end, as the model truncates
         out += ('<span class="cut"> [text without colour was not read: the review is longer than the model '
                 "reads]</span>")
     return f'<div class="review">{out}</div>'
 
 
-def legend(e: Explanation, view: str = "words", fixed: bool = True) -> str:
+def legend(e: Explanation, view: str = "words", fixed: bool = True, palette: str = "red/green") -> str:
     """What the colours mean, in the units they are measured in, and how the scores add up."""
     values, bias = scores(e, view)
     scale = color_scale(e, view, fixed)
-    chips = (f'<span class="tok" style="background:{score_color(1, 1)}">towards positive</span> '
-             f'<span class="tok" style="background:{score_color(-1, 1)}">towards negative</span> ')
+    colors = PALETTES[palette]
+    chips = (f'<span class="tok" style="background:{score_color(1, 1, *colors)}">towards positive</span> '
+             f'<span class="tok" style="background:{score_color(-1, 1, *colors)}">towards negative</span> ')
     if fixed:
         how = f"Full colour at ±{scale:.2f} logit units or more (fixed scale, the same for every review). "
     else:
@@ -85,15 +89,17 @@ def legend(e: Explanation, view: str = "words", fixed: bool = True) -> str:
     return f'<div class="legend">{chips}{how}{total}P(positive) = sigmoid(score) = {e.probability:.3f}.</div>'
 
 
-def strongest(e: Explanation, view: str = "words", fixed: bool = True, n: int = 5) -> str:
+def strongest(e: Explanation, view: str = "words", fixed: bool = True, palette: str = "red/green",
+              n: int = 5) -> str:
     """The words that pushed most each way, with their numbers on the page (hover does not work on a phone)."""
     values, _ = scores(e, view)
+    colors = PALETTES[palette]
     scale = color_scale(e, view, fixed)
     order = sorted(range(len(values)), key=lambda i: values[i])
     rows = []
     for name, picked in (("towards positive", [i for i in reversed(order) if values[i] > 0][:n]),
                          ("towards negative", [i for i in order if values[i] < 0][:n])):
-        words = ", ".join(f'<span class="tok" style="background:{score_color(values[i], scale)}">'
+        words = ", ".join(f'<span class="tok" style="background:{score_color(values[i], scale, *colors)}">'
                           f"{escape(e.tokens[i])}</span> {values[i]:+.2f}" for i in picked)
         rows.append(f"<div>Strongest {name}: {words or 'none'}</div>")
     return f'<div class="strongest">{"".join(rows)}</div>'
@@ -105,11 +111,12 @@ def _ticks(n: int, most: int = 8) -> list[int]:
     return sorted({1, *range(step, n + 1, step)})
 
 
-def curve(e: Explanation, view: str = "words", width: int = 560, height: int = 170) -> str:
+def curve(e: Explanation, view: str = "words", palette: str = "red/green", width: int = 560, height: int = 170) -> str:
     """The reading curve as an SVG: P(positive) after each token, whole-number token ticks, sentence ends marked,
     each token's value on hover; drawn in the page's text colour, so that it reads in dark mode too."""
     p = e.curve(view)
     n = len(p)
+    above, below = PALETTES[palette]
     left, right, top, bottom = 34, 10, 24, 22
     pw, ph = width - left - right, height - top - bottom
 
@@ -123,9 +130,9 @@ def curve(e: Explanation, view: str = "words", width: int = 560, height: int = 1
            f'aria-label="P(positive) after each token">',
            f'<text x="{left}" y="14" font-size="12" fill="currentColor">P(positive) after each token'
            f'{" (dotted: sentence ends)" if n > 1 else ""}</text>',
-           f'<rect x="{left}" y="{y(1):.1f}" width="{pw}" height="{ph / 2:.1f}" fill="rgb{POSITIVE}" '
+           f'<rect x="{left}" y="{y(1):.1f}" width="{pw}" height="{ph / 2:.1f}" fill="rgb{above}" '
            'fill-opacity="0.08"/>',
-           f'<rect x="{left}" y="{y(0.5):.1f}" width="{pw}" height="{ph / 2:.1f}" fill="rgb{NEGATIVE}" '
+           f'<rect x="{left}" y="{y(0.5):.1f}" width="{pw}" height="{ph / 2:.1f}" fill="rgb{below}" '
            'fill-opacity="0.08"/>']
     for v in (0, 0.5, 1):
         dash = ' stroke-dasharray="4 3"' if v == 0.5 else ""

@@ -119,7 +119,7 @@ def test_api_returns_probabilities_and_token_scores(server):
     label = client.predict(app.EXAMPLES[0], api_name="/analyze")[0]  # an old client's call: the text alone
     assert label["label"] == "positive"
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/analyze"]
-    assert [p["parameter_name"] for p in info["parameters"]] == ["review", "colour_by", "colour_scale"]
+    assert [p["parameter_name"] for p in info["parameters"]] == ["review", "colour_by", "colour_scale", "colours"]
     assert [r["label"] for r in info["returns"]] == ["Verdict", "Which words moved the model",
                                                       "P(positive) after each token", "Hidden units", "Notes"]
 
@@ -170,6 +170,40 @@ def test_browser_first_visit_views_and_empty_input(server):
         page.get_by_label("Movie review").fill("")
         page.get_by_text("Type or paste a movie review", exact=False).wait_for(timeout=30_000)
         assert page.locator("svg.curve").count() == 0
+
+
+@needs_chromium
+def test_browser_share_link_reproduces_the_analysis_and_long_reviews_are_refused(server, clf):
+    review = "Not bad at all & <b>honest</b>, though the ending drags."
+    with browser_page(server) as page:
+        page.locator(".review .tok").first.wait_for(timeout=30_000)
+        page.get_by_label("Movie review").fill(review)
+        page.locator(".review", has_text="though the ending drags").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Copy a link to this review").click()
+        link_box = page.get_by_label("Link")
+        page.wait_for_function("el => el.value.includes('review=')", arg=link_box.element_handle(), timeout=10_000)
+        link = link_box.input_value()
+        assert link.startswith(server) and "?review=" in link
+        page.get_by_label("Movie review").fill("A fine film. " * 700)  # 9,100 characters
+        page.get_by_role("button", name="Copy a link to this review").click()
+        page.wait_for_function("el => el.value.includes('too long for a link')", arg=link_box.element_handle(),
+                               timeout=10_000)
+    with browser_page(link) as page:  # a colleague opens the link
+        page.locator(".review", has_text="though the ending drags").wait_for(timeout=30_000)
+        assert page.get_by_label("Movie review").input_value() == review
+        legend = page.locator(".legend").first.inner_text()
+        assert f"{clf.predict_proba([review])[0]:.3f}" in legend  # the same probability as the library's
+
+
+@needs_chromium
+def test_browser_colour_blind_palette_changes_colours_not_numbers(server):
+    with browser_page(server) as page:
+        page.locator(".review .tok").first.wait_for(timeout=30_000)
+        titles = page.locator(".review .tok").evaluate_all("els => els.map(e => e.title)")
+        page.get_by_label("Blue / orange (colour-blind safe)").check()
+        page.locator(".legend .tok[style*='37, 99, 235']").first.wait_for(timeout=30_000)  # blue: towards positive
+        assert page.locator(".review .tok").evaluate_all("els => els.map(e => e.title)") == titles
+        assert page.locator(".review .tok[style*='220, 38, 38']").count() == 0  # no red left
 
 
 @needs_chromium
