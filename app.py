@@ -2,6 +2,7 @@
 
 import argparse
 import os
+from html import escape
 import sys
 from pathlib import Path
 
@@ -9,9 +10,11 @@ import gradio as gr
 
 from sentiment import ModelLoadError, SentimentClassifier, load_model, render
 from sentiment.render import FIXED_SCALE, VIEWS
+from sentiment.whatif import fewest_to_flip, without
 from sentiment.threads import ENV, set_threads
 
 MAX_CHARS = 20_000  # the text box's limit; a longer paste is cut there, and the app says so
+FLIP_LIMIT = 20  # the flip search tries removing up to this many words
 MAX_LINK = 8_000  # characters of a share link: many servers and proxies refuse longer request lines
 WORKERS = 2  # analyses run at once; torch's threads are shared out among them (set_threads)
 
@@ -82,6 +85,10 @@ CSS = """
 .unit-name { font-weight: 600; font-size: 0.9rem; }
 .cut { color: #6b7280; font-style: italic; }
 .strongest { margin: 0.3rem 0 0.6rem; font-size: 0.95rem; line-height: 2.0; }
+.sentences { font-size: 0.92rem; margin-bottom: 0.6rem; }
+.sentences ol { margin: 0.1rem 0 0.4rem 1.2rem; padding: 0; }
+.sentences a { text-decoration: none; }
+.sentence:target { outline: 2px solid currentColor; outline-offset: 2px; border-radius: 3px; }
 .curve-box { overflow-x: auto; }  /* on a phone the curve keeps readable text and scrolls sideways */
 .curve { width: 100%; min-width: 460px; max-width: 760px; height: auto; display: block; margin-top: 0.5rem; }
 """
@@ -109,8 +116,25 @@ def analyze(clf: SentimentClassifier, text: str | None, view: str = "words", sca
     elif len(text) == MAX_CHARS:  # the text box stops a paste there, so it may have been longer
         note = f"The text box holds {MAX_CHARS:,} characters; a longer paste is cut there. " + note
     words = (render.legend(e, view, fixed, palette) + render.strongest(e, view, fixed, palette)
-             + render.highlight(e, view, fixed, palette))
+             + render.sentence_ranking(e, view, palette) + render.highlight(e, view, fixed, palette))
     return render.verdict(e), words, render.curve(e, view, palette), render.units_view(e), note
+
+
+def what_if_html(clf: SentimentClassifier, text: str, picked: list[int], view: str = "words", scale: str = "fixed",
+                 palette: str = "red/green") -> str:
+    """The verdict without the picked tokens, next to the original's, and the shortened review highlighted."""
+    if not picked:
+        return ""
+    e = clf.explain(text)
+    shortened = without(e, picked)
+    words = ", ".join(f"<b>{escape(e.tokens[i])}</b>" for i in sorted(picked))
+    try:
+        after = clf.explain(shortened)
+    except ValueError:
+        return f"<p>Without {words} no words are left to score.</p>"
+    flipped = " The verdict flips." if after.label != e.label else ""
+    return (f'<p class="whatif">Without {words}: P(positive) {e.probability:.2f} → {after.probability:.2f}.'
+            f"{flipped}</p>" + render.highlight(after, view, scale == "fixed", palette))
 
 
 def predict(clf: SentimentClassifier, text: str) -> dict:
@@ -127,8 +151,19 @@ def predict(clf: SentimentClassifier, text: str) -> dict:
             "truncated": e.truncated or cut}
 
 
+def word_list(clf: SentimentClassifier, review: str | None) -> list[tuple[str, int]]:
+    """The review's tokens for the what-if list: (label, index), numbered as they come."""
+    try:
+        tokens = clf.tokenize(clip(review)[0])[0].tokens
+    except ValueError:
+        tokens = []
+    return [(f"{t} ({i + 1})", i) for i, t in enumerate(tokens)]
+
+
 def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
-    """The page for one model, with its queue: WORKERS analyses at a time, at most 64 waiting."""
+    """The page for one model, with its queue: WORKERS analyses at a time, at most 64 waiting. The first visit
+    shows the example in the box already analysed (computed here, once)."""
+    first = analyze(clf, EXAMPLES[2])
     with gr.Blocks(title="Why did the LSTM say that? IMDB sentiment, token by token", analytics_enabled=False) as demo:
         gr.Markdown("# Why did the LSTM say that?\nA bidirectional LSTM trained on 25,000 IMDB reviews reads yours, "
                     "and shows which words moved it.")
@@ -142,8 +177,8 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
                 gr.Examples(EXAMPLES, inputs=text, label="Examples (click one)")
                 gr.Markdown(WEAKNESSES)
             with gr.Column(scale=2):
-                label = gr.Label(label="Verdict", num_top_classes=2)
-                note = gr.Markdown(label="Notes")
+                label = gr.Label(first[0], label="Verdict", num_top_classes=2)
+                note = gr.Markdown(first[4], label="Notes")
                 view = gr.Radio([(VIEWS[v], v) for v in VIEWS], value="words", label="Colour by")
                 scale = gr.Radio([(f"Fixed: full colour at ±{FIXED_SCALE:g} logit units", "fixed"),
                                   ("Relative: full colour at this review's largest score", "relative")],
@@ -155,10 +190,16 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
                 link = gr.Textbox(label="Link", show_label=True, visible=True, interactive=False, lines=1,
                                   placeholder="A link that opens this page with the review analysed")
         gr.Markdown("### Which words moved the model")
-        highlighted = gr.HTML(label="Which words moved the model")
-        curve = gr.HTML(label="P(positive) after each token")
+        highlighted = gr.HTML(first[1], label="Which words moved the model")
+        curve = gr.HTML(first[2], label="P(positive) after each token")
+        with gr.Accordion("What if: remove words and watch the verdict", open=True):
+            drop = gr.Dropdown(label="Words to remove", multiselect=True, choices=word_list(clf, EXAMPLES[2]), value=[],
+                               info="Pick words of the review (numbered as they come); the page scores the review "
+                                    "without them.")
+            find = gr.Button("Find the fewest words that flip the verdict", size="sm")
+            whatif = gr.HTML(label="What if")
         with gr.Accordion("Hidden units: what single LSTM units track", open=False):
-            units = gr.HTML(label="Hidden units")
+            units = gr.HTML(first[3], label="Hidden units")
         with gr.Accordion("How to read this", open=False):
             gr.Markdown(HOW_TO_READ)
         gr.Markdown(f"<small>Model: {clf.describe()}. Both views add up exactly to the model's score; see the "
@@ -173,12 +214,36 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
         gr.on([button.click, text.submit, text.change, view.change, scale.change, palette.change], analyze_review,
               [text, *settings], outputs, api_name="analyze", trigger_mode="always_last", show_progress="hidden")
 
-        def first_visit(review: str, colour_by: str, colour_scale: str, colours: str, request: gr.Request):
-            """A link's review (?review=...) or the example already in the box, analysed before anyone types."""
-            shared = (request.query_params.get("review") if request is not None else None) or review
-            return clip(shared)[0], *analyze(clf, shared, colour_by, colour_scale, colours)
+        def word_choices(review: str):
+            """The review's words for the what-if list, numbered, none picked."""
+            return gr.Dropdown(choices=word_list(clf, review), value=[]), ""
 
-        demo.load(first_visit, [text, *settings], [text, *outputs], api_visibility="private")
+        def what_if(review: str, picked: list[int], colour_by: str, colour_scale: str, colours: str):
+            return what_if_html(clf, clip(review)[0], picked or [], colour_by, colour_scale, colours)
+
+        def flip(review: str, colour_by: str, colour_scale: str, colours: str):
+            text = clip(review)[0]
+            try:
+                found = fewest_to_flip(clf, clf.explain(text), limit=FLIP_LIMIT)
+            except ValueError:
+                return [], ""
+            if found is None:
+                return [], (f"<p>Removing up to {FLIP_LIMIT} of the words that pushed hardest towards this verdict "
+                            "does not flip it.</p>")
+            return found.removed, what_if_html(clf, text, found.removed, colour_by, colour_scale, colours)
+
+        for event in (button.click, text.submit, text.change):
+            event(word_choices, text, [drop, whatif], api_visibility="private", show_progress="hidden")
+        drop.input(what_if, [text, drop, *settings], whatif, api_visibility="private", trigger_mode="always_last",
+                   show_progress="hidden")
+        find.click(flip, [text, *settings], [drop, whatif], api_visibility="private")
+
+        def from_link(request: gr.Request):
+            """A shared link's review (?review=...) into the box, which analyses it; otherwise nothing changes."""
+            shared = request.query_params.get("review") if request is not None else None
+            return clip(shared)[0] if shared else gr.skip()
+
+        demo.load(from_link, None, text, api_visibility="private")
         share.click(None, [text], [link], js=SHARE_JS.replace("MAX_LINK", str(MAX_LINK)))
 
         def predict_api(text: str) -> dict:

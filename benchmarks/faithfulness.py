@@ -45,7 +45,7 @@ def integrated_gradients(model, ids, steps: int):
 
 
 @torch.no_grad()
-def occlusion(model, ids, batch_size: int = 64):
+def occlusion(model, ids, batch_size: int = 128):
     """Each token's score: the logit minus the logit with that token deleted; the T shortened reviews run in
     batches (all of one length, so without padding)."""
     T = len(ids)

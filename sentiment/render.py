@@ -43,27 +43,79 @@ def color_scale(e: Explanation, view: str = "words", fixed: bool = True) -> floa
 
 
 def coloured_text(e: Explanation, values: list[float], scale: float, title: str = "{:+.3f}", limit: int | None = None,
-                  colors=(POSITIVE, NEGATIVE)) -> str:
+                  colors=(POSITIVE, NEGATIVE), groups: list[range] | None = None) -> str:
     """The review as written (every character escaped), each token on its value's colour; text between tokens as it
-    is, so that punctuation stays where the writer put it. Past `limit` tokens the text stops with an ellipsis."""
+    is, so that punctuation stays where the writer put it. Past `limit` tokens the text stops with an ellipsis.
+    `groups` (token ranges, e.g. `sentences(e)`) wraps each range in a span with the id sentence-<k>."""
+    opens = {g.start: k for k, g in enumerate(groups or []) if len(g)}
+    closes = {g.stop - 1 for g in groups or [] if len(g)}
     parts, pos = [], 0
     for n, (token, (start, end), v) in enumerate(zip(e.tokens, e.spans, values)):
         if limit is not None and n == limit:
             return "".join(parts) + " …"
-        if start < pos:  # a token that shares characters with the last one (a character split in two)
-            continue
-        parts.append(escape(e.text[pos:start]))
-        parts.append(f'<span class="tok" style="background:{score_color(v, scale, *colors)}" '
-                     f'title="{escape(token)}: {title.format(v)}">{escape(e.text[start:end])}</span>')
-        pos = end
+        if start >= pos:  # else a token that shares characters with the last one (a character split in two)
+            parts.append(escape(e.text[pos:start]))
+            if n in opens:
+                parts.append(f'<span class="sentence" id="sentence-{opens[n]}">')
+            parts.append(f'<span class="tok" style="background:{score_color(v, scale, *colors)}" '
+                         f'title="{escape(token)}: {title.format(v)}">{escape(e.text[start:end])}</span>')
+            pos = end
+        elif n in opens:
+            parts.append(f'<span class="sentence" id="sentence-{opens[n]}">')
+        if n in closes:
+            parts.append("</span>")
     parts.append(escape(e.text[pos:]))
     return "".join(parts)
+
+
+SENTENCE_ENDS = (".", "!", "?", "...", "…")
+
+
+def sentences(e: Explanation) -> list[range]:
+    """The review's sentences as token ranges: one ends after a run of ., ! or ?, and where the text between two
+    tokens breaks the line (a newline, or IMDB's <br />)."""
+    out, start, n = [], 0, len(e.tokens)
+    for i, token in enumerate(e.tokens):
+        last = i == n - 1
+        gap = "" if last else e.text[e.spans[i][1]:e.spans[i + 1][0]]
+        end_mark = token in SENTENCE_ENDS and (last or e.tokens[i + 1] not in SENTENCE_ENDS)
+        if last or end_mark or "\n" in gap or "<br" in gap.lower():
+            out.append(range(start, i + 1))
+            start = i + 1
+    return out
+
+
+def sentence_ranking(e: Explanation, view: str = "words", palette: str = "red/green", n: int = 3) -> str:
+    """For a review of several sentences: those that pushed most each way, by the sum of their scores, each a link
+    to the sentence in the highlighted review."""
+    groups = sentences(e)
+    if len(groups) < 3:
+        return ""
+    values, _ = scores(e, view)
+    sums = [sum(values[i] for i in g) for g in groups]
+    colors = PALETTES[palette]
+    rows = []
+    for name, picked in (("towards positive", [k for k in sorted(range(len(groups)), key=lambda k: -sums[k])
+                                               if sums[k] > 0][:n]),
+                         ("towards negative", [k for k in sorted(range(len(groups)), key=lambda k: sums[k])
+                                               if sums[k] < 0][:n])):
+        items = []
+        for k in picked:
+            g = groups[k]
+            text = e.text[e.spans[g.start][0]:e.spans[g.stop - 1][1]]
+            text = text if len(text) <= 120 else text[:117] + "…"
+            items.append(f'<li><a href="#sentence-{k}"><span class="tok" style="background:'
+                         f'{score_color(sums[k], FIXED_SCALE, *colors)}">{sums[k]:+.2f}</span></a> '
+                         f"{escape(text)}</li>")
+        if items:
+            rows.append(f"<div>Sentences that pushed most {name}:</div><ol>{''.join(items)}</ol>")
+    return f'<div class="sentences">{"".join(rows)}</div>'
 
 
 def highlight(e: Explanation, view: str = "words", fixed: bool = True, palette: str = "red/green") -> str:
     """The review coloured by the view's scores."""
     values, _ = scores(e, view)
-    out = coloured_text(e, values, color_scale(e, view, fixed), colors=PALETTES[palette])
+    out = coloured_text(e, values, color_scale(e, view, fixed), colors=PALETTES[palette], groups=sentences(e))
     if e.truncated:  # what was cut shows without colour: the middle or the end, as the model truncates
         out += ('<span class="cut"> [text without colour was not read: the review is longer than the model '
                 "reads]</span>")

@@ -10,6 +10,7 @@ import pytest
 
 import app
 from sentiment import load_model
+from sentiment.whatif import fewest_to_flip, without
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -40,6 +41,17 @@ def test_analyze_outputs(clf):
     assert "unit" in units
     states = app.analyze(clf, app.EXAMPLES[3], view="states")[1]
     assert "State shares plus bias" in states and states != html
+
+
+def test_what_if_shows_the_probability_of_the_shortened_review(clf):
+    text = "I expected to hate it, but honestly it was not bad at all."
+    e = clf.explain(text)
+    picked = [e.tokens.index("not"), e.tokens.index("bad")]
+    html = app.what_if_html(clf, text, picked)
+    after = clf.predict_proba([without(e, picked)])[0]
+    assert f"P(positive) {e.probability:.2f} → {after:.2f}" in html and "<b>not</b>, <b>bad</b>" in html
+    assert '<div class="review">' in html and app.what_if_html(clf, text, []) == ""
+    assert "no words are left" in app.what_if_html(clf, "Bad.", [0, 1])
 
 
 def test_views_colour_by_their_own_scores(clf):
@@ -204,6 +216,43 @@ def test_browser_colour_blind_palette_changes_colours_not_numbers(server):
         page.locator(".legend .tok[style*='37, 99, 235']").first.wait_for(timeout=30_000)  # blue: towards positive
         assert page.locator(".review .tok").evaluate_all("els => els.map(e => e.title)") == titles
         assert page.locator(".review .tok[style*='220, 38, 38']").count() == 0  # no red left
+
+
+@needs_chromium
+def test_browser_what_if_and_flip_search(server, clf):
+    """Dropping a word shows what predict_proba gives for the review without it; the flip search's words, removed,
+    do flip the verdict."""
+    review = "A wonderful, moving film with a brilliant cast. I loved it."
+    e = clf.explain(review)
+    with browser_page(server) as page:
+        page.locator(".review .tok").first.wait_for(timeout=30_000)
+        page.get_by_label("Movie review").fill(review)
+        page.locator(".review", has_text="brilliant cast").wait_for(timeout=30_000)
+        i = e.tokens.index("wonderful")
+        page.get_by_label("Words to remove").click()
+        page.keyboard.type(f"wonderful ({i + 1})")
+        page.keyboard.press("Enter")
+        page.locator(".whatif").wait_for(timeout=30_000)
+        expected = clf.predict_proba([without(e, [i])])[0]
+        assert f"{e.probability:.2f} → {expected:.2f}" in page.locator(".whatif").inner_text()
+        page.get_by_role("button", name="Find the fewest words that flip the verdict").click()
+        page.get_by_text("The verdict flips", exact=False).wait_for(timeout=30_000)
+        removed = page.locator(".whatif b").all_inner_texts()
+    flip = fewest_to_flip(clf, e, limit=app.FLIP_LIMIT)
+    assert removed == [e.tokens[j] for j in sorted(flip.removed)]
+    assert (clf.predict_proba([flip.text])[0] >= 0.5) != (e.probability >= 0.5)
+
+
+@needs_chromium
+def test_browser_sentence_list_links_to_the_sentence(server):
+    with browser_page(server) as page:
+        page.get_by_text("I went in knowing nothing", exact=False).first.click()
+        page.locator(".sentences a").first.wait_for(timeout=30_000)
+        target = page.locator(".sentences a").first.get_attribute("href")
+        page.locator(".sentences a").first.click()
+        page.wait_for_function("id => document.querySelector('.sentence:target')?.id === id",
+                               arg=target.lstrip("#"), timeout=10_000)
+        assert page.locator(target).is_visible()
 
 
 @needs_chromium

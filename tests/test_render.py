@@ -1,6 +1,6 @@
 from sentiment.explain import Explanation, Unit
-from sentiment.render import (NEGATIVE, POSITIVE, _ticks, curve, highlight, legend, score_color, strongest,
-                              units_view, verdict)
+from sentiment.render import (NEGATIVE, POSITIVE, _ticks, curve, highlight, legend, score_color, sentence_ranking,
+                              sentences, strongest, units_view, verdict)
 
 
 def explanation(text, tokens, spans, contributions):
@@ -67,3 +67,24 @@ def test_units_view_keeps_punctuation_where_it_was_written():
     row = units_view(e).split('<div class="unit">')[1]
     assert "land</span>," not in row and "land</span><span" in row  # no space put before the comma
     assert "father</span><span" in row and "father</span> <span" not in row
+
+
+def test_sentences_are_ranked_by_their_summed_scores_and_link_to_the_text():
+    text = "Great cast. Dull plot!<br /><br />The end works Awful songs. Fine"
+    tokens = ["great", "cast", ".", "dull", "plot", "!", "the", "end", "works", "awful", "songs", ".", "fine"]
+    spans, pos = [], 0
+    for t in ["Great", "cast", ".", "Dull", "plot", "!", "The", "end", "works", "Awful", "songs", ".", "Fine"]:
+        start = text.index(t, pos)
+        spans.append((start, start + len(t)))
+        pos = start + len(t)
+    values = [2.0, 0.5, 0.0, -1.0, -0.5, 0.0, 0.1, 0.1, 0.3, -2.0, -0.2, 0.0, 0.05]
+    e = explanation(text, tokens, spans, values)
+    assert [list(g) for g in sentences(e)] == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9, 10, 11], [12]]  # <br /> ends one
+    html = sentence_ranking(e)
+    positive, negative = html.split("towards negative")
+    assert positive.index("Great cast.") < positive.index("Fine") and "+2.50" in positive
+    assert negative.index("The end works Awful songs.") < negative.index("Dull plot!") and "-1.70" in negative
+    review = highlight(e)
+    assert review.count('<span class="sentence"') == 4 and 'id="sentence-0"><span class="tok"' in review
+    assert review.count("<span") == review.count("</span>")  # every sentence closed
+    assert sentence_ranking(explanation("Good.", ["good", "."], [(0, 4), (4, 5)], [1.0, 0.0])) == ""
