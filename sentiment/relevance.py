@@ -59,16 +59,21 @@ def _layer(lstm, layer: int, x: torch.Tensor, lengths: torch.Tensor, flip: torch
     x_read = torch.stack([x, x[torch.arange(B)[:, None], flip]])  # (2, B, T, D)
     h = torch.stack([one_way(lstm, x_read[0], layer, ""), one_way(lstm, x_read[1], layer, "_reverse")])
     h *= real_tokens(x, lengths)[..., None]  # padding (after the words in both orders) reads as 0
-    h_prev = torch.cat([torch.zeros_like(h[:, :, :1]), h[:, :, :-1]], 2)  # h_{t-1}, zero before the first
+    h_prev = _previous(h)  # h_{t-1}
     w_ih, w_hh, b = _weights(lstm, layer, slice(0, 3 * H))  # gates i, f, g: o gets no relevance
     z = torch.baddbmm(b[:, None], x_read.view(2, B * T, D), w_ih.transpose(1, 2))
     z = z.baddbmm_(h_prev.view(2, B * T, H), w_hh.transpose(1, 2)).view(2, B, T, 3 * H)
     f = torch.sigmoid(z[..., H:2 * H]).double()
     ig = (torch.sigmoid(z[..., :H]) * torch.tanh(z[..., 2 * H:])).double()
     c = _cells(f, ig)
-    c_prev = torch.cat([torch.zeros_like(c[:, :, :1]), c[:, :, :-1]], 2)
+    c_prev = _previous(c)
     return {"x": x_read, "h": h, "h_prev": h_prev, "to_prev": _ratio(f * c_prev, c),
             "per_z": _ratio(ig, c * z[..., 2 * H:].double()), "w_g": [w[:, 2 * H:] for w in (w_ih, w_hh, b)]}
+
+
+def _previous(x: torch.Tensor) -> torch.Tensor:
+    """(2, B, T, .) -> the value one step earlier in each direction's reading order, zero before the first."""
+    return torch.cat([torch.zeros_like(x[:, :, :1]), x[:, :, :-1]], 2)
 
 
 def _cells(f: torch.Tensor, ig: torch.Tensor) -> torch.Tensor:

@@ -68,6 +68,14 @@ def coloured_text(e: Explanation, values: list[float], scale: float, title: str 
     return "".join(parts)
 
 
+def each_way(values: list[float], n: int) -> list[tuple[str, list[int]]]:
+    """("towards positive", the indices of the n largest positive values, largest first), and the same towards
+    negative."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    return [("towards positive", [i for i in sorted(order, key=lambda i: -values[i]) if values[i] > 0][:n]),
+            ("towards negative", [i for i in order if values[i] < 0][:n])]
+
+
 SENTENCE_ENDS = (".", "!", "?", "...", "…")
 
 
@@ -95,10 +103,7 @@ def sentence_ranking(e: Explanation, view: str = "words", palette: str = "red/gr
     sums = [sum(values[i] for i in g) for g in groups]
     colors = PALETTES[palette]
     rows = []
-    for name, picked in (("towards positive", [k for k in sorted(range(len(groups)), key=lambda k: -sums[k])
-                                               if sums[k] > 0][:n]),
-                         ("towards negative", [k for k in sorted(range(len(groups)), key=lambda k: sums[k])
-                                               if sums[k] < 0][:n])):
+    for name, picked in each_way(sums, n):
         items = []
         for k in picked:
             g = groups[k]
@@ -147,10 +152,8 @@ def strongest(e: Explanation, view: str = "words", fixed: bool = True, palette: 
     values, _ = scores(e, view)
     colors = PALETTES[palette]
     scale = color_scale(e, view, fixed)
-    order = sorted(range(len(values)), key=lambda i: values[i])
     rows = []
-    for name, picked in (("towards positive", [i for i in reversed(order) if values[i] > 0][:n]),
-                         ("towards negative", [i for i in order if values[i] < 0][:n])):
+    for name, picked in each_way(values, n):
         words = ", ".join(f'<span class="tok" style="background:{score_color(values[i], scale, *colors)}">'
                           f"{escape(e.tokens[i])}</span> {values[i]:+.2f}" for i in picked)
         rows.append(f"<div>Strongest {name}: {words or 'none'}</div>")
