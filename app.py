@@ -2,13 +2,15 @@
 
 import argparse
 import os
-from html import escape
 import sys
+import tempfile
+import time
+from html import escape
 from pathlib import Path
 
 import gradio as gr
 
-from sentiment import ModelLoadError, SentimentClassifier, load_model, render
+from sentiment import ModelLoadError, SentimentClassifier, load_model, render, reviewfile
 from sentiment.render import FIXED_SCALE, VIEWS
 from sentiment.whatif import fewest_to_flip, without
 from sentiment.threads import ENV, set_threads
@@ -17,6 +19,10 @@ MAX_CHARS = 20_000  # the text box's limit; a longer paste is cut there, and the
 FLIP_LIMIT = 20  # the flip search tries removing up to this many words
 MAX_LINK = 8_000  # characters of a share link: many servers and proxies refuse longer request lines
 WORKERS = 2  # analyses run at once; torch's threads are shared out among them (set_threads)
+MAX_UPLOAD = 4 * reviewfile.MAX_BYTES  # Gradio refuses bigger uploads before they reach the disk; the file tab
+# explains its own, smaller limit for files between the two
+TABLE_CHARS = 300  # characters of each review shown in the file tab's table (the CSV holds them whole)
+KEEP_RESULTS_S = 3600  # result files older than this are deleted (at the next scoring, and by Gradio's cache)
 
 EXAMPLES = [
     "What a joy this film is. The two leads have real warmth, the jokes land, and the last twenty minutes had the "
@@ -76,17 +82,32 @@ SHARE_JS = """(text) => {
     return link;
 }"""
 
+# In the browser: a click on a word of the highlighted review strikes it through (or restores it) and sends the
+# indices of all the words struck through; the dropdown's picks strike through the same words.
+CLICK_JS = """element.addEventListener('click', (event) => {
+    const tok = event.target.closest('.review .tok[data-i]');
+    if (!tok) { return; }
+    tok.classList.toggle('dropped');
+    const picked = [...element.querySelectorAll('.review .tok.dropped')].map((t) => Number(t.dataset.i));
+    trigger('click', {picked: picked});
+});"""
+SYNC_JS = """(review, picked, ...settings) => {
+    document.querySelectorAll('#highlighted .review .tok[data-i]').forEach(
+        (t) => t.classList.toggle('dropped', (picked || []).includes(Number(t.dataset.i))));
+    return [review, picked, ...settings];
+}"""
+
 CSS = """
 .review { line-height: 2.0; font-size: 1.05rem; white-space: pre-wrap; overflow-wrap: anywhere; text-align: left; }
 .tok { border-radius: 3px; padding: 1px 3px; }
-.review .tok, .unit .tok { padding: 1px 0; }  /* no gap between a word and the punctuation after it */
+.review .tok { padding: 1px 0; }  /* no gap between a word and the punctuation after it */
+#highlighted .review .tok { cursor: pointer; }
+#highlighted .review .tok.dropped { text-decoration: line-through; opacity: 0.45; }
 .legend { margin: 0.5rem 0; font-size: 0.9rem; line-height: 2.0; }
-.unit { margin-bottom: 0.8rem; line-height: 1.9; }
-.unit-name { font-weight: 600; font-size: 0.9rem; }
 .cut { color: #6b7280; font-style: italic; }
 .strongest { margin: 0.3rem 0 0.6rem; font-size: 0.95rem; line-height: 2.0; }
 .sentences { font-size: 0.92rem; margin-bottom: 0.6rem; }
-.sentences ol { margin: 0.1rem 0 0.4rem 1.2rem; padding: 0; }
+.sentences ol, .sentences ul { margin: 0.1rem 0 0.4rem 1.2rem; padding: 0; }
 .sentences a { text-decoration: none; }
 .sentence:target { outline: 2px solid currentColor; outline-offset: 2px; border-radius: 3px; }
 .curve-box { overflow-x: auto; }  /* on a phone the curve keeps readable text and scrolls sideways */
@@ -103,7 +124,7 @@ def clip(text: str | None) -> tuple[str, bool]:
 
 def analyze(clf: SentimentClassifier, text: str | None, view: str = "words", scale: str = "fixed",
             palette: str = "red/green"):
-    """One review -> the verdict, highlighted text, reading curve, unit rows and notes for the page."""
+    """One review -> the verdict, highlighted text, reading curve, unit heat map and notes for the page."""
     text, cut = clip(text)
     try:
         e = clf.explain(text)
@@ -151,6 +172,83 @@ def predict(clf: SentimentClassifier, text: str) -> dict:
             "truncated": e.truncated or cut}
 
 
+def what_if_json(clf: SentimentClassifier, text: str, remove: list[int]) -> dict:
+    """The API's what-if: the review without the tokens at `remove` (indices into /predict's tokens), and both
+    probabilities; gr.Error for text with no words, or with none left."""
+    text = clip(text)[0]
+    try:
+        e = clf.explain(text)
+        bad = [i for i in remove if not 0 <= i < len(e.tokens)]
+        if bad:
+            raise ValueError(f"Token {bad[0]} is not in the review (its tokens are numbered 0 to "
+                             f"{len(e.tokens) - 1}).")
+    except ValueError as err:
+        raise gr.Error(str(err)) from None
+    shortened = without(e, remove)
+    try:
+        after = clf.predict_proba([shortened])[0]
+    except ValueError:
+        raise gr.Error("No words are left to score once those tokens are removed.") from None
+    return {"text": shortened, "removed": [e.tokens[i] for i in sorted(set(remove))],
+            "probability_before": e.probability, "probability_after": after,
+            "label_before": e.label, "label_after": "positive" if after >= 0.5 else "negative"}
+
+
+def flip_json(clf: SentimentClassifier, text: str) -> dict:
+    """The API's flip search: the fewest top-ranked tokens whose removal flips the verdict, or found: false."""
+    try:
+        e = clf.explain(clip(text)[0])
+    except ValueError as err:
+        raise gr.Error(str(err)) from None
+    found = fewest_to_flip(clf, e, limit=FLIP_LIMIT)
+    if found is None:
+        return {"found": False, "limit": FLIP_LIMIT, "probability_before": e.probability}
+    return {"found": True, "limit": FLIP_LIMIT, "remove": found.removed,
+            "removed": [e.tokens[i] for i in found.removed], "text": found.text,
+            "probability_before": e.probability, "probability_after": found.probability}
+
+
+def score_file(clf: SentimentClassifier, path: str | None, folder: Path, palette: str = "red/green",
+               on_progress=None):
+    """An uploaded file -> a summary, a histogram, the results table and the results CSV's path; a bad file gets one
+    sentence and nothing else. `on_progress(done, total)` after each batch of reviews."""
+    if not path:
+        return "Upload a .txt file (one review per line) or a .csv file with a text column.", "", None, None
+    try:
+        reviews = reviewfile.read_reviews(path)
+    except reviewfile.ReviewFileError as e:
+        return str(e), "", None, None
+    done = 0
+
+    def advance(n: int):
+        nonlocal done
+        done += n
+        if on_progress is not None:
+            on_progress(done, len(reviews.texts))
+
+    probabilities = reviewfile.score(clf, reviews, on_batch=advance)
+    for old in folder.glob("*.csv"):  # results an earlier visitor has had time to download
+        if time.time() - old.stat().st_mtime > KEEP_RESULTS_S:
+            old.unlink(missing_ok=True)
+    name = Path(path).stem[:60] or "reviews"
+    handle, target = tempfile.mkstemp(".csv", f"{name}-scored-", folder)
+    os.close(handle)
+    out = reviewfile.results_csv(reviews, probabilities, target)
+    scored = [p for p in probabilities if p is not None]
+    positive = sum(p >= 0.5 for p in scored)
+    summary = (f"Scored {len(scored):,} reviews: {positive:,} positive, {len(scored) - positive:,} negative.")
+    if len(scored) < len(probabilities):
+        summary += f" {len(probabilities) - len(scored):,} had no words to read (marked \"no words\")."
+    if reviews.skipped:
+        blanks = f"1 blank {reviews.place} was" if reviews.skipped == 1 else f"{reviews.skipped:,} blank {reviews.place}s were"
+        summary += f" {blanks} skipped."
+    rows = [[place, None if p is None else round(p, 4), reviewfile.label(p),
+             text if len(text) <= TABLE_CHARS else text[:TABLE_CHARS] + " …"]
+            for place, p, text in zip(reviews.places, probabilities, reviews.texts)]
+    table = {"headers": [reviews.place, "P(positive)", "label", "review"], "data": rows}
+    return summary, render.histogram(scored, palette), table, str(out)
+
+
 def word_list(clf: SentimentClassifier, review: str | None) -> list[tuple[str, int]]:
     """The review's tokens for the what-if list: (label, index), numbered as they come."""
     try:
@@ -164,44 +262,60 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
     """The page for one model, with its queue: WORKERS analyses at a time, at most 64 waiting. The first visit
     shows the example in the box already analysed (computed here, once)."""
     first = analyze(clf, EXAMPLES[2])
-    with gr.Blocks(title="Why did the LSTM say that? IMDB sentiment, token by token", analytics_enabled=False) as demo:
+    results = Path(tempfile.mkdtemp(prefix="imdb-bilstm-results-"))  # the file tab's CSVs, pruned as they age
+    with gr.Blocks(title="Why did the LSTM say that? IMDB sentiment, token by token", analytics_enabled=False,
+                   delete_cache=(KEEP_RESULTS_S, KEEP_RESULTS_S)) as demo:
         gr.Markdown("# Why did the LSTM say that?\nA bidirectional LSTM trained on 25,000 IMDB reviews reads yours, "
                     "and shows which words moved it.")
         if notice:
             gr.Markdown(f"**Note:** {notice}")
-        with gr.Row():
-            with gr.Column(scale=3):
-                text = gr.Textbox(label="Movie review", lines=6, max_length=MAX_CHARS, value=EXAMPLES[2],
-                                  placeholder="Paste a review, or click an example below…")
-                button = gr.Button("Analyse", variant="primary")
-                gr.Examples(EXAMPLES, inputs=text, label="Examples (click one)")
-                gr.Markdown(WEAKNESSES)
-            with gr.Column(scale=2):
-                label = gr.Label(first[0], label="Verdict", num_top_classes=2)
-                note = gr.Markdown(first[4], label="Notes")
-                view = gr.Radio([(VIEWS[v], v) for v in VIEWS], value="words", label="Colour by")
-                scale = gr.Radio([(f"Fixed: full colour at ±{FIXED_SCALE:g} logit units", "fixed"),
-                                  ("Relative: full colour at this review's largest score", "relative")],
-                                 value="fixed", label="Colour scale")
-                palette = gr.Radio([("Red / green", "red/green"), ("Blue / orange (colour-blind safe)", "blue/orange")],
-                                   value="red/green", label="Colours")
-                with gr.Row():
-                    share = gr.Button("Copy a link to this review", size="sm")
-                link = gr.Textbox(label="Link", show_label=True, visible=True, interactive=False, lines=1,
-                                  placeholder="A link that opens this page with the review analysed")
-        gr.Markdown("### Which words moved the model")
-        highlighted = gr.HTML(first[1], label="Which words moved the model")
-        curve = gr.HTML(first[2], label="P(positive) after each token")
-        with gr.Accordion("What if: remove words and watch the verdict", open=True):
-            drop = gr.Dropdown(label="Words to remove", multiselect=True, choices=word_list(clf, EXAMPLES[2]), value=[],
-                               info="Pick words of the review (numbered as they come); the page scores the review "
-                                    "without them.")
-            find = gr.Button("Find the fewest words that flip the verdict", size="sm")
-            whatif = gr.HTML(label="What if")
-        with gr.Accordion("Hidden units: what single LSTM units track", open=False):
-            units = gr.HTML(first[3], label="Hidden units")
-        with gr.Accordion("How to read this", open=False):
-            gr.Markdown(HOW_TO_READ)
+        with gr.Tab("One review"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    text = gr.Textbox(label="Movie review", lines=6, max_length=MAX_CHARS, value=EXAMPLES[2],
+                                      placeholder="Paste a review, or click an example below…")
+                    button = gr.Button("Analyse", variant="primary")
+                    gr.Examples(EXAMPLES, inputs=text, label="Examples (click one)")
+                    gr.Markdown(WEAKNESSES)
+                with gr.Column(scale=2):
+                    label = gr.Label(first[0], label="Verdict", num_top_classes=2)
+                    note = gr.Markdown(first[4], label="Notes")
+                    view = gr.Radio([(VIEWS[v], v) for v in VIEWS], value="words", label="Colour by")
+                    scale = gr.Radio([(f"Fixed: full colour at ±{FIXED_SCALE:g} logit units", "fixed"),
+                                      ("Relative: full colour at this review's largest score", "relative")],
+                                     value="fixed", label="Colour scale")
+                    palette = gr.Radio([("Red / green", "red/green"),
+                                        ("Blue / orange (colour-blind safe)", "blue/orange")],
+                                       value="red/green", label="Colours")
+                    with gr.Row():
+                        share = gr.Button("Copy a link to this review", size="sm")
+                    link = gr.Textbox(label="Link", show_label=True, visible=True, interactive=False, lines=1,
+                                      placeholder="A link that opens this page with the review analysed")
+            gr.Markdown("### Which words moved the model")
+            highlighted = gr.HTML(first[1], label="Which words moved the model", elem_id="highlighted",
+                                  js_on_load=CLICK_JS)
+            curve = gr.HTML(first[2], label="P(positive) after each token")
+            with gr.Accordion("What if: remove words and watch the verdict", open=True):
+                drop = gr.Dropdown(label="Words to remove", multiselect=True, choices=word_list(clf, EXAMPLES[2]),
+                                   value=[], info="Click words in the review above, or pick them here (numbered as "
+                                                  "they come); the page scores the review without them.")
+                find = gr.Button("Find the fewest words that flip the verdict", size="sm")
+                whatif = gr.HTML(label="What if")
+            with gr.Accordion("Hidden units: what single LSTM units track", open=False):
+                units = gr.HTML(first[3], label="Hidden units")
+            with gr.Accordion("How to read this", open=False):
+                gr.Markdown(HOW_TO_READ)
+        with gr.Tab("Score a file"):
+            gr.Markdown("Upload a **.txt** file (one review per line) or a **.csv** file with a column named *text* "
+                        f"or *review*, up to {reviewfile.MAX_BYTES / 1e6:g} MB and {reviewfile.MAX_REVIEWS:,} reviews. "
+                        "The results come back as a table, a histogram and a CSV file to download.")
+            upload = gr.File(label="Reviews file", file_types=[".txt", ".csv"], type="filepath")
+            score_button = gr.Button("Score the file", variant="primary")
+            summary = gr.Markdown()
+            spread = gr.HTML(label="Reviews by P(positive)")
+            table = gr.Dataframe(headers=["line or row", "P(positive)", "label", "review"], label="Results",
+                                 interactive=False, wrap=True, max_height=420)
+            download = gr.File(label="Results (CSV)", interactive=False)
         gr.Markdown(f"<small>Model: {clf.describe()}. Both views add up exactly to the model's score; see the "
                     "project's README for the method.</small>")
 
@@ -218,10 +332,10 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
             """The review's words for the what-if list, numbered, none picked."""
             return gr.Dropdown(choices=word_list(clf, review), value=[]), ""
 
-        def what_if(review: str, picked: list[int], colour_by: str, colour_scale: str, colours: str):
+        def what_if_page(review: str, picked: list[int], colour_by: str, colour_scale: str, colours: str):
             return what_if_html(clf, clip(review)[0], picked or [], colour_by, colour_scale, colours)
 
-        def flip(review: str, colour_by: str, colour_scale: str, colours: str):
+        def flip_page(review: str, colour_by: str, colour_scale: str, colours: str):
             text = clip(review)[0]
             try:
                 found = fewest_to_flip(clf, clf.explain(text), limit=FLIP_LIMIT)
@@ -234,9 +348,18 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
 
         for event in (button.click, text.submit, text.change):
             event(word_choices, text, [drop, whatif], api_visibility="private", show_progress="hidden")
-        drop.input(what_if, [text, drop, *settings], whatif, api_visibility="private", trigger_mode="always_last",
-                   show_progress="hidden")
-        find.click(flip, [text, *settings], [drop, whatif], api_visibility="private")
+        drop.input(what_if_page, [text, drop, *settings], whatif, api_visibility="private", trigger_mode="always_last",
+                   show_progress="hidden", js=SYNC_JS)
+
+        def clicked(review: str, colour_by: str, colour_scale: str, colours: str, event: gr.EventData):
+            """A click on a word of the review: the picks are the words now struck through."""
+            picked = sorted({int(i) for i in getattr(event, "picked", None) or []})
+            return picked, what_if_page(review, picked, colour_by, colour_scale, colours)
+
+        highlighted.click(clicked, [text, *settings], [drop, whatif], api_visibility="private",
+                          trigger_mode="always_last", show_progress="hidden")
+        find.click(flip_page, [text, *settings], [drop, whatif], api_visibility="private").then(
+            None, [text, drop], None, js=SYNC_JS)
 
         def from_link(request: gr.Request):
             """A shared link's review (?review=...) into the box, which analyses it; otherwise nothing changes."""
@@ -244,12 +367,28 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
             return clip(shared)[0] if shared else gr.skip()
 
         demo.load(from_link, None, text, api_visibility="private")
+
+        def score_upload(path: str | None, colours: str, progress=gr.Progress()):
+            return score_file(clf, path, results, colours,
+                              lambda done, total: progress((done, total), desc="Scoring", unit="reviews"))
+
+        score_button.click(score_upload, [upload, palette], [summary, spread, table, download], api_name="score_file",
+                           concurrency_limit=1)
         share.click(None, [text], [link], js=SHARE_JS.replace("MAX_LINK", str(MAX_LINK)))
 
         def predict_api(text: str) -> dict:
             return predict(clf, text)
 
         gr.api(predict_api, api_name="predict")
+
+        def what_if_api(text: str, remove: list[int]) -> dict:
+            return what_if_json(clf, text, remove)
+
+        def flip_api(text: str) -> dict:
+            return flip_json(clf, text)
+
+        gr.api(what_if_api, api_name="what_if")
+        gr.api(flip_api, api_name="flip")
     demo.queue(default_concurrency_limit=WORKERS, max_size=64)
     return demo
 
@@ -276,7 +415,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
     """Serve until interrupted; 2 when the port is taken."""
     try:
         demo.launch(server_name=host, server_port=port, share=share, css=CSS, theme=THEME, quiet=True,
-                    prevent_thread_lock=True)
+                    prevent_thread_lock=True, max_file_size=MAX_UPLOAD)
     except OSError as e:  # Gradio's own message points to its settings, not to this app's flags
         print(f"error: cannot listen on {host}:{port} ({e.__class__.__name__}); pick another port with --port.")
         return 2

@@ -54,6 +54,45 @@ def test_what_if_shows_the_probability_of_the_shortened_review(clf):
     assert "no words are left" in app.what_if_html(clf, "Bad.", [0, 1])
 
 
+def test_what_if_and_flip_json_match_predict_proba(clf):
+    text = "I expected to hate it, but honestly it was not bad at all."
+    e = clf.explain(text)
+    i = e.tokens.index("not")
+    out = app.what_if_json(clf, text, [i])
+    assert out["text"] == without(e, [i]) and out["removed"] == ["not"]
+    assert out["probability_before"] == pytest.approx(e.probability, abs=1e-6)
+    assert out["probability_after"] == pytest.approx(clf.predict_proba([without(e, [i])])[0], abs=1e-6)
+    with pytest.raises(app.gr.Error, match="Token 99 is not in the review"):
+        app.what_if_json(clf, text, [99])
+    with pytest.raises(app.gr.Error, match="No words are left"):
+        app.what_if_json(clf, "Bad.", [0, 1])
+    flip = app.flip_json(clf, app.EXAMPLES[0])
+    found = fewest_to_flip(clf, clf.explain(app.EXAMPLES[0]), limit=app.FLIP_LIMIT)
+    assert flip["found"] and flip["remove"] == found.removed and flip["text"] == found.text
+    assert (flip["probability_after"] >= 0.5) != (flip["probability_before"] >= 0.5)
+
+
+def test_score_file_gives_a_summary_histogram_table_and_csv(clf, tmp_path):
+    texts = [app.EXAMPLES[0], "", app.EXAMPLES[1], "<br />", "x" * 400]
+    path = tmp_path / "my reviews.txt"
+    path.write_text("\n".join(texts))
+    seen = []
+    summary, histogram, table, out = app.score_file(clf, str(path), tmp_path, on_progress=lambda d, t: seen.append((d, t)))
+    assert summary.startswith("Scored 3 reviews: ") and "1 had no words" in summary and "1 blank line was" in summary
+    assert seen[-1] == (4, 4) and "<svg" in histogram and "(3 in all)" in histogram
+    rows = table["data"]
+    assert table["headers"][0] == "line" and [r[0] for r in rows] == [1, 3, 4, 5] and rows[2][1] is None and rows[2][2] == "no words"
+    assert rows[3][3].endswith(" …") and len(rows[3][3]) == app.TABLE_CHARS + 2  # the table cuts, the CSV keeps all
+    assert Path(out).name.startswith("my reviews-scored-") and Path(out).parent == tmp_path
+    assert "x" * 400 in Path(out).read_text()
+    bad = tmp_path / "photo.png"
+    bad.write_bytes(b"\x89PNG")
+    assert app.score_file(clf, str(bad), tmp_path) == ("photo.png is not a .txt or .csv file: upload a .txt file with "
+                                                       "one review per line, or a .csv file with a text column.",
+                                                       "", None, None)
+    assert app.score_file(clf, None, tmp_path)[0].startswith("Upload a .txt file")
+
+
 def test_views_colour_by_their_own_scores(clf):
     """Words and states views colour each token by its own number, on the fixed or the relative scale."""
     e = clf.explain(app.EXAMPLES[2])
@@ -130,6 +169,14 @@ def test_api_returns_probabilities_and_token_scores(server):
     assert abs(out["state_bias"] + sum(out["state_contributions"]) - out["logit"]) < 1e-4
     label = client.predict(app.EXAMPLES[0], api_name="/analyze")[0]  # an old client's call: the text alone
     assert label["label"] == "positive"
+    review = "A wonderful, moving film with a brilliant cast."
+    tokens = client.predict(review, api_name="/predict")["tokens"]
+    out = client.predict(review, [tokens.index("wonderful")], api_name="/what_if")
+    assert out["removed"] == ["wonderful"] and out["text"] == "A, moving film with a brilliant cast."
+    assert out["probability_after"] == pytest.approx(client.predict(out["text"], api_name="/predict")
+                                                     ["probability_positive"], abs=1e-6)
+    flip = client.predict(review, api_name="/flip")
+    assert flip["found"] and (flip["probability_after"] >= 0.5) != (flip["probability_before"] >= 0.5)
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/analyze"]
     assert [p["parameter_name"] for p in info["parameters"]] == ["review", "colour_by", "colour_scale", "colours"]
     assert [r["label"] for r in info["returns"]] == ["Verdict", "Which words moved the model",
@@ -229,11 +276,19 @@ def test_browser_what_if_and_flip_search(server, clf):
         page.get_by_label("Movie review").fill(review)
         page.locator(".review", has_text="brilliant cast").wait_for(timeout=30_000)
         i = e.tokens.index("wonderful")
+        expected = clf.predict_proba([without(e, [i])])[0]
+        page.locator(f"#highlighted .review .tok[data-i='{i}']").click()  # a click on the word drops it
+        page.locator(".whatif").wait_for(timeout=30_000)
+        assert f"{e.probability:.2f} → {expected:.2f}" in page.locator(".whatif").inner_text()
+        assert page.locator("#highlighted .tok.dropped").count() == 1
+        page.locator(f"#highlighted .review .tok[data-i='{i}']").click()  # a second click restores it
+        page.locator(".whatif").wait_for(state="detached", timeout=30_000)
+        assert page.locator("#highlighted .tok.dropped").count() == 0
         page.get_by_label("Words to remove").click()
         page.keyboard.type(f"wonderful ({i + 1})")
         page.keyboard.press("Enter")
         page.locator(".whatif").wait_for(timeout=30_000)
-        expected = clf.predict_proba([without(e, [i])])[0]
+        assert page.locator("#highlighted .tok.dropped").count() == 1  # the pick strikes the word through
         assert f"{e.probability:.2f} → {expected:.2f}" in page.locator(".whatif").inner_text()
         page.get_by_role("button", name="Find the fewest words that flip the verdict").click()
         page.get_by_text("The verdict flips", exact=False).wait_for(timeout=30_000)
@@ -241,6 +296,51 @@ def test_browser_what_if_and_flip_search(server, clf):
     flip = fewest_to_flip(clf, e, limit=app.FLIP_LIMIT)
     assert removed == [e.tokens[j] for j in sorted(flip.removed)]
     assert (clf.predict_proba([flip.text])[0] >= 0.5) != (e.probability >= 0.5)
+
+
+def thousand_reviews() -> list[str]:
+    """1,000 different reviews, short and long, from the examples' sentences (seeded)."""
+    import random
+
+    rng = random.Random(0)
+    sentences = [s.strip() + "." for text in app.EXAMPLES for s in text.split(".") if s.strip()]
+    return [" ".join(rng.sample(sentences, rng.randint(1, 12))) for _ in range(1000)]
+
+
+@needs_chromium
+def test_browser_file_tab_scores_1000_lines_like_predict_proba(server, clf, tmp_path):
+    import csv
+
+    texts = thousand_reviews()
+    path = tmp_path / "reviews.txt"
+    path.write_text("\n".join(texts), encoding="utf-8")
+    with browser_page(server) as page:
+        page.get_by_role("tab", name="Score a file").click()
+        page.locator("input[type=file][accept='.txt, .csv']").set_input_files(str(path))
+        page.locator("a[download='reviews.txt']").wait_for(timeout=30_000)  # uploaded
+        page.get_by_role("button", name="Score the file").click()
+        page.get_by_text("Scoring", exact=False).first.wait_for(timeout=30_000)  # the progress bar's label
+        page.get_by_text("Scored 1,000 reviews", exact=False).wait_for(timeout=300_000)
+        assert page.locator("svg.histogram").count() == 1
+        assert page.get_by_role("grid", name="Results").inner_text().count("positive") > 0
+        with page.expect_download() as download:
+            page.locator("a[download*='-scored-']").click()
+        rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
+    assert [r["text"] for r in rows] == texts and [int(r["line"]) for r in rows] == list(range(1, 1001))
+    expected = clf.predict_proba(texts)
+    assert max(abs(float(r["p_positive"]) - p) for r, p in zip(rows, expected)) < 1e-6
+
+
+@needs_chromium
+def test_browser_file_tab_bad_file_gets_one_sentence(server, tmp_path):
+    path = tmp_path / "ratings.csv"
+    path.write_text("id,stars\n1,5\n")
+    with browser_page(server) as page:
+        page.get_by_role("tab", name="Score a file").click()
+        page.locator("input[type=file][accept='.txt, .csv']").set_input_files(str(path))
+        page.locator("a[download='ratings.csv']").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Score the file").click()
+        page.get_by_text("ratings.csv has no column named text or review", exact=False).wait_for(timeout=30_000)
 
 
 @needs_chromium

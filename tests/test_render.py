@@ -1,6 +1,11 @@
+import base64
+import re
+import struct
+import zlib
+
 from sentiment.explain import Explanation, Unit
-from sentiment.render import (NEGATIVE, POSITIVE, _ticks, curve, highlight, legend, score_color, sentence_ranking,
-                              sentences, strongest, units_view, verdict)
+from sentiment.render import (NEGATIVE, POSITIVE, UNIT_HIGH, UNIT_LOW, _ticks, curve, highlight, legend, score_color,
+                              sentence_ranking, sentences, strongest, top_words, units_view, verdict)
 
 
 def explanation(text, tokens, spans, contributions):
@@ -45,28 +50,67 @@ def test_review_text_is_escaped():
 
 def test_token_markup_is_escaped_in_units_and_legend():
     e = explanation('"<b>" bad', ["<b>", "bad"], [(1, 4), (6, 9)], [0.2, -0.7])
-    assert "<b>" not in units_view(e) and "&lt;b&gt;" in units_view(e)
+    units = units_view(e)
+    assert "<b><b>" not in units and "<b>&lt;b&gt;</b>" in units and "#1 &lt;b&gt;: unit 3" in units
     assert "<b>" not in curve(e) and "<b>" not in strongest(e)
     assert "0.70 logit units" in legend(e, fixed=False) and "±2.00 logit units" in legend(e)
     assert verdict(e) == {"positive": 0.5, "negative": 0.5}
 
 
 def test_unit_legend_does_not_speak_of_sentiment():
-    """Unit activations are drawn blue/orange; their legend must not call them positive or negative."""
+    """Unit activations are drawn violet/slate; their legend must not call them positive or negative."""
     e = explanation("great bad", ["great", "bad"], [(0, 5), (6, 9)], [0.5, -0.5])
-    key = units_view(e).split('<div class="unit">')[0]
+    key = units_view(e).split("<svg")[0]
     assert "high (+1)" in key and "low (-1)" in key and "negative" not in key and "positive" not in key
 
 
-def test_units_view_keeps_punctuation_where_it_was_written():
-    text = "The land, the father's house."
-    tokens = ["the", "land", ",", "the", "father", "'s", "house", "."]
-    spans = [(0, 3), (4, 8), (8, 9), (10, 13), (14, 20), (20, 22), (23, 28), (28, 29)]
-    e = explanation(text, tokens, spans, [0.1] * 8)
-    e.units = [Unit(1, "forward", 0.3, [0.5] * 8)]
-    row = units_view(e).split('<div class="unit">')[1]
-    assert "land</span>," not in row and "land</span><span" in row  # no space put before the comma
-    assert "father</span><span" in row and "father</span> <span" not in row
+def decode_png(data: bytes) -> list[list[tuple[int, ...]]]:
+    """The RGBA rows of a PNG written by _png (filter 0 on every row), read back with zlib alone."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h = struct.unpack(">II", data[16:24])
+    length = struct.unpack(">I", data[33:37])[0]
+    assert data[37:41] == b"IDAT"
+    raw = zlib.decompress(data[41:41 + length])
+    rows = [raw[r * (4 * w + 1):(r + 1) * (4 * w + 1)] for r in range(h)]
+    assert all(row[0] == 0 for row in rows)
+    return [[tuple(row[1 + 4 * i:5 + 4 * i]) for i in range(w)] for row in rows]
+
+
+def test_units_view_is_one_heat_map_units_by_tokens():
+    """One row of pixels per unit, one column per token, coloured by the activation; one hover column per token
+    listing every unit's value; the words each unit is highest at."""
+    tokens = ["a", "fine", "film", ".", "sad", "end"]
+    text = "a fine film. sad end"
+    spans = [(0, 1), (2, 6), (7, 11), (11, 12), (13, 16), (17, 20)]
+    e = explanation(text, tokens, spans, [0.1] * 6)
+    e.units = [Unit(4, "forward", 0.6, [0.0, 0.9, 0.5, 0.1, -1.0, -0.3]),
+               Unit(300, "backward", -0.2, [-0.5, 0.2, 0.0, 0.0, 0.8, 1.0])]
+    html = units_view(e)
+    assert html.count("<svg") == 1 and "unit 4 → +0.60" in html and "unit 300 ← -0.20" in html
+    png = base64.b64decode(re.search(r'href="data:image/png;base64,([^"]+)"', html).group(1))
+    rows = decode_png(png)
+    assert len(rows) == 2 and len(rows[0]) == 6
+    assert rows[0][0][3] == 0  # zero: transparent
+    assert rows[0][1][:3] == UNIT_HIGH and rows[0][4][:3] == UNIT_LOW and rows[0][4][3] == round(255 * 0.85)
+    assert rows[0][1][3] > rows[0][2][3] > rows[0][3][3]  # stronger activation, more opaque
+    titles = re.findall(r"<title>(.*?)</title>", html)
+    assert titles[1] == "#2 fine: unit 4 +0.90, unit 300 +0.20" and len(titles) == 6
+    assert html.count('stroke-dasharray="1 3"') == 1  # the sentence end after "."
+    assert "<li>unit 4: <b>fine</b>, <b>film</b>, <b>.</b></li>" in html  # highest first
+    assert "<li>unit 300: <b>end</b>, <b>sad</b>, <b>fine</b></li>" in html
+
+
+def test_top_words_are_different_words_highest_first():
+    assert top_words(["good", "film", "good", "end"], [0.9, 0.1, 0.95, 0.5]) == ["good", "end", "film"]
+
+
+def test_units_view_stops_at_its_token_limit_and_says_so():
+    n = 30
+    e = explanation(" ".join(["w"] * n), ["w"] * n, [(2 * i, 2 * i + 1) for i in range(n)], [0.0] * n)
+    e.units = [Unit(1, "forward", 0.3, [0.5] * n)]
+    html = units_view(e, max_tokens=10)
+    assert len(re.findall(r"<title>", html)) == 10 and "the first 10 of 30 tokens" in html
+    assert len(decode_png(base64.b64decode(re.search(r"base64,([^\"]+)", html).group(1)))[0]) == 10
 
 
 def test_sentences_are_ranked_by_their_summed_scores_and_link_to_the_text():
