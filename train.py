@@ -42,6 +42,9 @@ def parse_args(argv=None):
                    help="bfloat16 mixed precision on CUDA")
     t.add_argument("--train-limit", dest="train.train_limit", metavar="TRAIN_LIMIT", type=int,
                    help="train (and pretrain) on N reviews drawn with the seed (0: all)")
+    t.add_argument("--identity-substitution", dest="train.identity_substitution", metavar="SHARE", type=float,
+                   help="swap the identity words (religion, nationality, race, sexuality) of this share of the "
+                        "training reviews that have any for others of their group (0: none)")
     m = p.add_argument_group("model settings (the preset's by default)")
     m.add_argument("--max-tokens", dest="model.max_tokens", metavar="MAX_TOKENS", type=int,
                    help="truncate reviews to this many tokens, 0 for none")

@@ -57,6 +57,9 @@ class TrainConfig:
     valid_fraction: float = 0.1
     valid_split: str = "review"  # review: reviews drawn one by one; movie: whole movies, none on both sides
     train_limit: int = 0  # train (and pretrain) on this many reviews drawn with the seed; 0: all
+    # counterfactual substitution: the share of training reviews naming an identity (religion, nationality, race,
+    # sexuality) whose identity words are swapped for others of their group (augment.py); 0: none
+    identity_substitution: float = 0.0
     seed: int = 123
     amp: bool = False  # bfloat16 autocast on CUDA
 
@@ -76,6 +79,8 @@ class TrainConfig:
                 raise SettingsError(f"adversarial.{name} must not be negative, not {getattr(adv, name)}.")
         if adv.entropy_weight and not adv.unlabelled_batch_size:
             raise SettingsError("entropy_weight works on the unlabelled reviews: set unlabelled_batch_size too.")
+        if not 0 <= self.identity_substitution <= 1:
+            raise SettingsError(f"identity_substitution is a share, from 0 to 1, not {self.identity_substitution}.")
         if not 0 < self.valid_fraction < 1:
             raise SettingsError(f"valid_fraction must be between 0 and 1, not {self.valid_fraction}.")
 

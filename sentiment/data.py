@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .augment import substitute_identities
 from .batching import Dataset, truncate
 from .config import TrainConfig
 from .model import ModelConfig
@@ -24,6 +25,7 @@ class Prepared:
     lm_train: Dataset | None = None  # language-model pretraining: the training part and the unlabelled reviews
     lm_valid: Dataset | None = None  # the validation part, cut as for pretraining
     unlabelled: Dataset | None = None  # IMDB's unlabelled reviews (train/unsup only), for VAT and entropy terms
+    identity_substituted: int = 0  # training reviews whose identity words were swapped (augment.py)
 
 
 def split_rows(n: int, valid_fraction: float, seed: int,
@@ -93,6 +95,9 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
     if cfg.train_limit:  # quick experiments on a fixed subset of the training part
         train = train.sample(cfg.train_limit, cfg.seed)
         lm_train = lm_train.sample(cfg.train_limit, cfg.seed) if lm_train is not None else None
+    substituted = 0
+    if cfg.identity_substitution:
+        train, substituted = substitute_identities(train, vocab, cfg.identity_substitution, cfg.seed)
     return Prepared(
         vocab=vocab,
         train=train,
@@ -102,4 +107,5 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
         lm_train=lm_train,
         lm_valid=lm_valid,
         unlabelled=unlabelled,
+        identity_substituted=substituted,
     )

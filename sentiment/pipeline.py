@@ -66,6 +66,8 @@ def read_data(cfg: TrainConfig, data: str | Path, cache_dir: str | Path, log) ->
     prepared = prepare(corpus, cfg)
     log(f"{len(prepared.train):,} training, {len(prepared.valid):,} validation, "
         f"{len(prepared.test) if prepared.test else 0:,} test reviews; vocabulary {len(prepared.vocab):,}")
+    if cfg.identity_substitution:
+        log(f"identity words swapped in {prepared.identity_substituted:,} training reviews")
     return corpus, prepared
 
 
