@@ -239,9 +239,10 @@ def score_file(clf: SentimentClassifier, path: str | None, folder: Path, palette
     summary = (f"Scored {len(scored):,} reviews: {positive:,} positive, {len(scored) - positive:,} negative.")
     if len(scored) < len(probabilities):
         summary += f" {len(probabilities) - len(scored):,} had no words to read (marked \"no words\")."
-    if reviews.skipped:
-        blanks = f"1 blank {reviews.place} was" if reviews.skipped == 1 else f"{reviews.skipped:,} blank {reviews.place}s were"
-        summary += f" {blanks} skipped."
+    if reviews.skipped == 1:
+        summary += f" 1 blank {reviews.place} was skipped."
+    elif reviews.skipped:
+        summary += f" {reviews.skipped:,} blank {reviews.place}s were skipped."
     rows = [[place, None if p is None else round(p, 4), reviewfile.label(p),
              text if len(text) <= TABLE_CHARS else text[:TABLE_CHARS] + " …"]
             for place, p, text in zip(reviews.places, probabilities, reviews.texts)]

@@ -77,11 +77,13 @@ def test_score_file_gives_a_summary_histogram_table_and_csv(clf, tmp_path):
     path = tmp_path / "my reviews.txt"
     path.write_text("\n".join(texts))
     seen = []
-    summary, histogram, table, out = app.score_file(clf, str(path), tmp_path, on_progress=lambda d, t: seen.append((d, t)))
+    summary, histogram, table, out = app.score_file(clf, str(path), tmp_path,
+                                                    on_progress=lambda d, t: seen.append((d, t)))
     assert summary.startswith("Scored 3 reviews: ") and "1 had no words" in summary and "1 blank line was" in summary
     assert seen[-1] == (4, 4) and "<svg" in histogram and "(3 in all)" in histogram
     rows = table["data"]
-    assert table["headers"][0] == "line" and [r[0] for r in rows] == [1, 3, 4, 5] and rows[2][1] is None and rows[2][2] == "no words"
+    assert table["headers"][0] == "line" and [r[0] for r in rows] == [1, 3, 4, 5]
+    assert rows[2][1] is None and rows[2][2] == "no words"
     assert rows[3][3].endswith(" …") and len(rows[3][3]) == app.TABLE_CHARS + 2  # the table cuts, the CSV keeps all
     assert Path(out).name.startswith("my reviews-scored-") and Path(out).parent == tmp_path
     assert "x" * 400 in Path(out).read_text()
