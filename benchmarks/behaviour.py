@@ -1,5 +1,6 @@
 """Behavioural checks in the manner of CheckList (Ribeiro et al. 2020): small template suites written for this
-project, one per capability, each with its pass rate for a model. A sanity check to report, never training data."""
+project, one per capability, each with its pass rate for a model (and, for pairs, how far the variant moves
+P(positive) on average). A sanity check to report, never training data."""
 
 import argparse
 import itertools
@@ -79,7 +80,7 @@ def main():
     args = p.parse_args()
     clf = load_model(args.model)
     print(f"model: {clf.describe()}")
-    print(f"{'capability':60s} {'cases':>5s}  pass rate")
+    print(f"{'capability':60s} {'cases':>5s}  pass rate  mean |change in P(positive)|, for pairs")
     for name, cases in labelled().items():
         probs = clf.predict_proba([t for t, _ in cases])
         failed = [(t, pr) for (t, y), pr in zip(cases, probs) if (pr >= 0.5) != bool(y)]
@@ -90,7 +91,8 @@ def main():
         probs = clf.predict_proba([t for case in cases for t in case[:2]])
         failed = [(a, b, pa, pb) for (a, b, rel), pa, pb in zip(cases, probs[::2], probs[1::2])
                   if not passes(rel, pa, pb)]
-        print(f"{name:60s} {len(cases):5d}  {100 * (1 - len(failed) / len(cases)):5.1f}%")
+        shift = sum(abs(pa - pb) for pa, pb in zip(probs[::2], probs[1::2])) / len(cases)
+        print(f"{name:60s} {len(cases):5d}  {100 * (1 - len(failed) / len(cases)):5.1f}%     {shift:.3f}")
         for a, b, pa, pb in failed[:args.show]:
             print(f"    fails: {a!r} {pa:.3f} -> {b!r} {pb:.3f}")
 
