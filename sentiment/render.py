@@ -1,5 +1,5 @@
-"""HTML for the playground: a review coloured by its token scores, a legend, the strongest words, the reading curve
-and the hidden-unit rows. Two views of the scores (`VIEWS`): word relevance, and the top layer's state shares."""
+"""HTML for the playground: a review coloured by its token scores, a legend, the strongest words, the reading curve,
+the hidden-unit heat map, and the file tab's histogram. Two views of the scores (`VIEWS`): word relevance, and the top layer's state shares."""
 
 from __future__ import annotations
 
@@ -321,7 +321,7 @@ def histogram(probabilities: list[float], palette: str = "red/green", bins: int 
     for p in probabilities:
         counts[min(int(p * bins), bins - 1)] += 1
     above, below = PALETTES[palette]
-    left, right, top, bottom = 34, 10, 24, 22
+    left, right, top, bottom = 34, 10, 32, 22  # room above the tallest bar for its count, under the title
     pw, ph = width - left - right, height - top - bottom
     most = max(counts, default=0) or 1
     w = pw / bins
@@ -337,7 +337,7 @@ def histogram(probabilities: list[float], palette: str = "red/green", bins: int 
         x, y = left + w * k, top + ph - h
         out.append(f'<g><rect x="{x + 1:.1f}" y="{y:.1f}" width="{w - 2:.1f}" height="{h:.1f}" '
                    f'fill="rgb{below if hi <= 0.5 else above}" fill-opacity="0.75"/>'
-                   f"<title>P(positive) {lo:.1f} to {hi:.1f}: {c:,} reviews</title></g>")
+                   f"<title>P(positive) {lo:.1f} to {hi:.1f}: {c:,} review{'' if c == 1 else 's'}</title></g>")
         if c:
             out.append(f'<text x="{x + w / 2:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle" '
                        f'fill="currentColor">{c:,}</text>')

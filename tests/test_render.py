@@ -5,7 +5,7 @@ import zlib
 
 from sentiment.explain import Explanation, Unit
 from sentiment.render import (NEGATIVE, POSITIVE, UNIT_HIGH, UNIT_LOW, _ticks, curve, highlight, legend, score_color,
-                              sentence_ranking, sentences, strongest, top_words, units_view, verdict)
+                              sentence_ranking, sentences, strongest, top_words, units_view, verdict, histogram)
 
 
 def explanation(text, tokens, spans, contributions):
@@ -132,3 +132,14 @@ def test_sentences_are_ranked_by_their_summed_scores_and_link_to_the_text():
     assert review.count('<span class="sentence"') == 4 and 'id="sentence-0"><span class="tok"' in review
     assert review.count("<span") == review.count("</span>")  # every sentence closed
     assert sentence_ranking(explanation("Good.", ["good", "."], [(0, 4), (4, 5)], [1.0, 0.0])) == ""
+
+
+def test_histogram_counts_each_bin_and_colours_each_side():
+    svg = histogram([0.0, 0.05, 0.45, 0.5, 0.97, 1.0, 1.0], palette="blue/orange")
+    titles = re.findall(r"<title>(.*?)</title>", svg)
+    assert len(titles) == 10 and "(7 in all)" in svg
+    assert titles[0] == "P(positive) 0.0 to 0.1: 2 reviews" and titles[4] == "P(positive) 0.4 to 0.5: 1 review"
+    assert titles[5].endswith(": 1 review") and titles[9].endswith(": 3 reviews")  # 0.5 counts as positive; 1.0 too
+    bars = re.findall(r'fill="rgb\((\d+), (\d+), (\d+)\)"', svg)
+    assert bars[0] == ("234", "88", "12") and bars[9] == ("37", "99", "235")  # orange below 0.5, blue above
+    assert "(0 in all)" in histogram([])
