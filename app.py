@@ -11,6 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from sentiment import ModelLoadError, SentimentClassifier, load_model, render, reviewfile
+from sentiment.explain import label_of
 from sentiment.render import FIXED_SCALE, VIEWS
 from sentiment.whatif import fewest_to_flip, without
 from sentiment.threads import ENV, set_threads
@@ -191,7 +192,7 @@ def what_if_json(clf: SentimentClassifier, text: str, remove: list[int]) -> dict
         raise gr.Error("No words are left to score once those tokens are removed.") from None
     return {"text": shortened, "removed": [e.tokens[i] for i in sorted(set(remove))],
             "probability_before": e.probability, "probability_after": after,
-            "label_before": e.label, "label_after": "positive" if after >= 0.5 else "negative"}
+            "label_before": e.label, "label_after": label_of(after)}
 
 
 def flip_json(clf: SentimentClassifier, text: str) -> dict:

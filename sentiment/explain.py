@@ -19,6 +19,11 @@ import torch
 from .model import BiLSTMClassifier, real_tokens
 
 
+def label_of(probability: float) -> str:
+    """The verdict for P(positive): positive from 0.5 up."""
+    return "positive" if probability >= 0.5 else "negative"
+
+
 @dataclass
 class Unit:
     """A top-layer hidden unit and its activation at every token."""
@@ -56,7 +61,7 @@ class Explanation:
 
     @property
     def label(self) -> str:
-        return "positive" if self.probability >= 0.5 else "negative"
+        return label_of(self.probability)
 
     def curve(self, view: str = "words") -> list[float]:
         """P(positive) while reading: sigmoid of the output layer's bias plus, token by token, the scores shown in

@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 
 from .classifier import load_model
 from .errors import UserError
+from .explain import label_of
 from .threads import ENV, set_threads
 
 
@@ -48,7 +49,7 @@ def main(argv=None) -> int:
                     print(f"skipped {text[:40]!r}: {e}", file=sys.stderr)
                     bar.update(1)
             for text, prob in zip(readable, clf.probabilities(seqs, args.batch_size, on_batch=bar.update)):
-                writer.writerow([f"{prob:.4f}", "positive" if prob >= 0.5 else "negative", text])
+                writer.writerow([f"{prob:.4f}", label_of(prob), text])
     return 0
 
 

@@ -1,5 +1,6 @@
 """HTML for the playground: a review coloured by its token scores, a legend, the strongest words, the reading curve,
-the hidden-unit heat map, and the file tab's histogram. Two views of the scores (`VIEWS`): word relevance, and the top layer's state shares."""
+the hidden-unit heat map, and the file tab's histogram. Two views of the scores (`VIEWS`): word relevance, and the
+top layer's state shares."""
 
 from __future__ import annotations
 
@@ -26,13 +27,20 @@ VIEWS = {"words": "Words: each word's relevance, carried down through the whole 
          "states": "States: each position's share, read from the top layer's states"}
 
 
+def opacity(share: float) -> float:
+    """How opaque a colour is drawn for a score at `share` (0..1) of the full-colour scale: 0 below BLANK_BELOW,
+    else from FAINTEST up to 0.85."""
+    share = min(share, 1.0)
+    return 0.0 if share < BLANK_BELOW else FAINTEST + (0.85 - FAINTEST) * share
+
+
 def score_color(score: float, scale: float, positive=POSITIVE, negative=NEGATIVE) -> str:
     """Background for a score: green or red by sign, more opaque as |score| nears `scale`."""
-    share = min(abs(score) / scale, 1.0) if scale > 0 else 0.0
-    if share < BLANK_BELOW:
+    alpha = opacity(abs(score) / scale) if scale > 0 else 0.0
+    if not alpha:
         return "transparent"
     r, g, b = positive if score > 0 else negative
-    return f"rgba({r}, {g}, {b}, {FAINTEST + (0.85 - FAINTEST) * share:.3f})"
+    return f"rgba({r}, {g}, {b}, {alpha:.3f})"
 
 
 def scores(e: Explanation, view: str = "words") -> tuple[list[float], float]:
@@ -227,11 +235,11 @@ def _png(rows: list[list[tuple[int, int, int, int]]]) -> bytes:
 
 
 def _cell(v: float) -> tuple[int, int, int, int]:
-    """A unit activation (-1..1) as an RGBA pixel: violet above zero, slate below, more opaque further from zero."""
-    share = min(abs(v), 1.0)
-    if share < BLANK_BELOW:
+    """A unit activation (-1..1) as an RGBA pixel: violet above zero, slate below, as opaque as score_color draws it."""
+    alpha = opacity(abs(v))
+    if not alpha:
         return (0, 0, 0, 0)
-    return (*(UNIT_HIGH if v > 0 else UNIT_LOW), round(255 * (FAINTEST + (0.85 - FAINTEST) * share)))
+    return (*(UNIT_HIGH if v > 0 else UNIT_LOW), round(255 * alpha))
 
 
 def sentence_ends(e: Explanation) -> list[int]:

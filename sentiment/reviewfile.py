@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import UserError
+from .explain import label_of
 
 if TYPE_CHECKING:
     from .classifier import SentimentClassifier
@@ -139,4 +140,4 @@ def results_csv(reviews: Reviews, probabilities: list[float | None], path: str |
 
 
 def label(p: float | None) -> str:
-    return "no words" if p is None else "positive" if p >= 0.5 else "negative"
+    return "no words" if p is None else label_of(p)
