@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 MAX_BYTES = 5_000_000  # about 4,000 IMDB reviews of average length (1,300 characters)
 MAX_REVIEWS = 5_000  # a minute or two of scoring on two CPU cores
-# Reviews scored at once: the LSTM's activations for a batch of 64 reviews of 800 tokens take over 500 MB on the
-# CPU; 16 take a quarter, and score a file as fast (1,000 reviews: 25 s against 30 s, 1 thread, 2-core AMD EPYC)
+# Reviews scored at once: the LSTM's activations for a batch of 64 long reviews take hundreds of MB on the CPU; with
+# 16, benchmarks/load.py's server peaked at 865 MB instead of 1,353 MB scoring 1,000 reviews, in 29 s instead of 35
 BATCH = 16
 TEXT_COLUMNS = ("text", "review")  # a CSV's column of reviews, by name (any case); else its only column
 
