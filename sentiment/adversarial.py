@@ -39,7 +39,8 @@ def bernoulli_kl(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tensor
 
 def at_perturbation(model: BiLSTMClassifier, s: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor,
                     epsilon: float) -> torch.Tensor:
-    """The AT perturbation of embeddings `s` (detached): epsilon along the loss gradient, per review."""
+    """The AT perturbation of embeddings `s` (detached): epsilon along the loss gradient, per review. (Training
+    gets the same gradient from the clean loss's own backward pass: see `adversarial_objective`.)"""
     s = s.detach().requires_grad_(True)
     loss = F.binary_cross_entropy_with_logits(model.logits_from_embeddings(s, lengths), labels, reduction="sum")
     (g,) = torch.autograd.grad(loss, s)
@@ -58,16 +59,26 @@ def vat_perturbation(model: BiLSTMClassifier, s: torch.Tensor, lengths: torch.Te
 
 def adversarial_objective(cfg: AdversarialConfig):
     """An objective for training.run_epoch: the classification loss plus the AT, VAT and entropy terms `cfg`
-    asks for, each summed over its reviews (VAT on the labelled batch and on `batch.unlabelled` if any)."""
+    asks for, each summed over its reviews (VAT on the labelled batch and on `batch.unlabelled` if any).
+
+    With AT, it runs the clean loss's backward pass itself (scaled as run_epoch scales the rest): that one pass
+    gives the parameters' gradients and the gradient at the embeddings that `at_perturbation` would compute with
+    a forward and a backward pass of its own, as Miyato et al.'s code does. The loss it returns holds the clean
+    part detached, so that its gradient is not added twice.
+    """
 
     def objective(model: BiLSTMClassifier, batch) -> Step:
         s = model.embed(batch.ids)
         logits = model.logits_from_embeddings(s, batch.lengths).float()
         loss = F.binary_cross_entropy_with_logits(logits, batch.labels, reduction="sum")
-        if cfg.at_epsilon:
-            r = at_perturbation(model, s, batch.lengths, batch.labels, cfg.at_epsilon)
+        if cfg.at_epsilon and torch.is_grad_enabled():
+            s.retain_grad()
+            (loss / len(batch.labels)).backward()
+            r = cfg.at_epsilon * per_review_unit(s.grad, batch.lengths)
+            s = model.embed(batch.ids)  # a new graph from the embeddings, the first one being spent
             adversarial = model.logits_from_embeddings(s + r, batch.lengths).float()
-            loss = loss + F.binary_cross_entropy_with_logits(adversarial, batch.labels, reduction="sum")
+            loss = loss.detach() + F.binary_cross_entropy_with_logits(adversarial, batch.labels, reduction="sum")
+            logits = logits.detach()
         if cfg.vat_epsilon:
             loss = loss + _vat(model, s, batch.lengths, logits, cfg)
         unlabelled = getattr(batch, "unlabelled", None)

@@ -114,7 +114,9 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
               objective=classify, stop: StopRequests | None = None) -> EpochStats:
     """Train on `batches` when an optimizer is given, else evaluate; returns mean loss and accuracy.
 
-    `objective(model, batch) -> Step`: what is predicted and scored (`classify`, or the language models' in lm.py).
+    `objective(model, batch) -> Step`: what is predicted and scored (`classify`, or the language models' in lm.py);
+    it may run the backward pass of a part of its loss itself, divided by its predictions as here, and return
+    that part detached (adversarial.py's does).
     `logits_out`: an array with a slot per example of the dataset, filled with each example's logit.
     `stop`: ends the epoch early, between two batches, once it holds a request.
     """
@@ -132,10 +134,11 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
             if stop is not None and stop.requested:
                 break
             batch = batch.to(device)
+            if training:
+                optimizer.zero_grad(set_to_none=True)  # before the objective, which may run a backward pass
             with autocast:
                 step = objective(model, batch)
             if training:
-                optimizer.zero_grad(set_to_none=True)
                 (step.loss_sum / max(step.predictions, 1)).backward()
                 if clip:
                     nn.utils.clip_grad_norm_(model.parameters(), clip)

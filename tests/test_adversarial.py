@@ -5,7 +5,8 @@ import torch
 
 import train
 from sentiment import checkpoint
-from sentiment.adversarial import at_perturbation, bernoulli_kl, per_review_unit, vat_perturbation
+from sentiment.adversarial import (adversarial_objective, at_perturbation, bernoulli_kl, per_review_unit,
+                                  vat_perturbation)
 from sentiment.batching import collate
 from sentiment.config import AdversarialConfig, TrainConfig
 from sentiment.errors import SettingsError
@@ -49,6 +50,31 @@ def test_at_direction_raises_the_loss_more_than_random_ones():
     torch.manual_seed(1)
     randoms = [0.05 * per_review_unit(torch.randn_like(s), b.lengths) for _ in range(20)]
     assert loss(r) > max(loss(q) for q in randoms) > loss(torch.zeros_like(s)) - 0.05
+
+
+def test_at_objective_gives_the_gradients_of_the_loss_written_out():
+    """The objective takes the perturbation's gradient from the clean loss's own backward pass; its parameter
+    gradients and loss are those of clean loss + loss at s + at_perturbation(s), computed the long way."""
+    model, b = small_model(normalize=True), batch()
+    model.zero_grad()
+    step = adversarial_objective(AdversarialConfig(at_epsilon=0.5))(model, b)
+    (step.loss_sum / step.predictions).backward()
+    shortcut = {name: p.grad.clone() for name, p in model.named_parameters()}
+
+    model.zero_grad()
+    s = model.embed(b.ids)
+    r = at_perturbation(model, s, b.lengths, b.labels, 0.5)
+
+    def bce(x):
+        return torch.nn.functional.binary_cross_entropy_with_logits(model.logits_from_embeddings(x, b.lengths),
+                                                                    b.labels, reduction="sum")
+
+    long_way = bce(s) + bce(s + r)
+    (long_way / 3).backward()
+    assert step.loss_sum.item() == pytest.approx(long_way.item(), rel=1e-6)
+    for name, p in model.named_parameters():
+        assert torch.allclose(shortcut[name], p.grad, atol=1e-6), name
+    assert float(r.abs().sum()) > 0
 
 
 def test_vat_finds_a_direction_that_moves_the_prediction_more_than_random_ones():
