@@ -47,8 +47,7 @@ def render(metrics: dict, repo_id: str | None = None) -> str:
         f"of it and {100 * metrics['glove']['token_share']:.1f}% of training tokens |",
         "",
         "Tokens are spaCy's English tokenizer (`spacy.blank(\"en\")`), lower-cased, after removing HTML markup. "
-        f"The validation split is {100 * cfg['valid_fraction']:g}% of the training reviews; the test split was "
-        "scored once, at the end.",
+        + split_sentence(cfg) + training_sentence(cfg),
         "",
         "## Training configuration",
         "",
@@ -58,3 +57,20 @@ def render(metrics: dict, repo_id: str | None = None) -> str:
         "",
     ]
     return "\n".join(front + [""] + lines)
+
+
+def split_sentence(cfg: dict) -> str:
+    share = f"{100 * cfg['valid_fraction']:g}%"
+    if cfg.get("valid_split") == "movie":
+        return (f"The validation split is whole movies, about {share} of the training reviews, none of whose movies "
+                "has a review in training; the test split was scored once, at the end.")
+    return f"The validation split is {share} of the training reviews; the test split was scored once, at the end."
+
+
+def training_sentence(cfg: dict) -> str:
+    adv = cfg.get("adversarial") or {}
+    if not adv.get("at_epsilon"):
+        return ""
+    return (f" Trained with adversarial training on the normalised word embeddings (Miyato et al. 2017), "
+            f"epsilon {adv['at_epsilon']:g}" + (f", and virtual adversarial training, epsilon {adv['vat_epsilon']:g}"
+                                                if adv.get("vat_epsilon") else "") + ".")
