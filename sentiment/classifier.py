@@ -66,6 +66,25 @@ class SentimentClassifier:
                 raise ValueError(f"Review {i}: {e}") from None
         return self.probabilities(seqs, batch_size)
 
+    def score_each(self, texts: list[str], batch_size: int = 64, on_batch=None, on_skip=None) -> list[float | None]:
+        """P(positive) for each review, None for one with no words once markup is removed (`on_skip(text,
+        message)` hears of each), batched by length. `on_batch(n)` after each batch of n reviews, the reviews with no words
+        counting as one batch, first."""
+        seqs, kept = [], []
+        for i, text in enumerate(texts):
+            try:
+                seqs.append(self.encode(text))
+                kept.append(i)
+            except ValueError as e:
+                if on_skip is not None:
+                    on_skip(text, str(e))
+        if on_batch is not None and len(kept) < len(texts):
+            on_batch(len(texts) - len(kept))
+        out: list[float | None] = [None] * len(texts)
+        for i, p in zip(kept, self.probabilities(seqs, batch_size, on_batch)):
+            out[i] = p
+        return out
+
     @torch.no_grad()
     def probabilities(self, seqs: list[np.ndarray], batch_size: int = 64, on_batch=None) -> list[float]:
         """P(positive) for reviews already encoded (`encode`), batched by length; `on_batch(n)` after each batch

@@ -39,17 +39,14 @@ def main(argv=None) -> int:
     writer.writerow(["probability", "label", "text"])
     chunk = args.batch_size * 16
     with tqdm(total=len(reviews), unit="review", disable=len(reviews) < 1000, file=sys.stderr) as bar:
+        def skipped(text, message):  # a line with no words (markup only): say so, score the others
+            print(f"skipped {text[:40]!r}: {message}", file=sys.stderr)
+
         for start in range(0, len(reviews), chunk):
-            readable, seqs = [], []
-            for text in reviews[start:start + chunk]:
-                try:
-                    seqs.append(clf.encode(text))
-                    readable.append(text)
-                except ValueError as e:  # a line with no words (markup only): say so, score the others
-                    print(f"skipped {text[:40]!r}: {e}", file=sys.stderr)
-                    bar.update(1)
-            for text, prob in zip(readable, clf.probabilities(seqs, args.batch_size, on_batch=bar.update)):
-                writer.writerow([f"{prob:.4f}", label_of(prob), text])
+            texts = reviews[start:start + chunk]
+            for text, prob in zip(texts, clf.score_each(texts, args.batch_size, bar.update, skipped)):
+                if prob is not None:
+                    writer.writerow([f"{prob:.4f}", label_of(prob), text])
     return 0
 
 

@@ -113,19 +113,7 @@ def score(clf: SentimentClassifier, reviews: Reviews, batch_size: int = BATCH, o
     """P(positive) for each review (None for one with no words once markup is removed), batched by length:
     the model's memory grows with one batch, not with the file. `on_batch(n)` after each batch of n reviews (the
     reviews with no words count as one batch, first)."""
-    seqs, kept = [], []
-    for i, text in enumerate(reviews.texts):
-        try:
-            seqs.append(clf.encode(text))
-            kept.append(i)
-        except ValueError:
-            pass
-    if on_batch is not None and len(kept) < len(reviews.texts):
-        on_batch(len(reviews.texts) - len(kept))
-    out: list[float | None] = [None] * len(reviews.texts)
-    for i, p in zip(kept, clf.probabilities(seqs, batch_size, on_batch)):
-        out[i] = p
-    return out
+    return clf.score_each(reviews.texts, batch_size, on_batch)
 
 
 def results_csv(reviews: Reviews, probabilities: list[float | None], path: str | Path) -> Path:
