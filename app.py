@@ -148,7 +148,7 @@ def what_if_html(clf: SentimentClassifier, text: str, picked: list[int], view: s
     if not picked:
         return ""
     e = clf.explain(text)
-    shortened = without(e, picked)
+    shortened = without(e.text, e.spans, picked)
     words = ", ".join(f"<b>{escape(e.tokens[i])}</b>" for i in sorted(picked))
     try:
         after = clf.explain(shortened)
@@ -178,21 +178,20 @@ def what_if_json(clf: SentimentClassifier, text: str, remove: list[int]) -> dict
     probabilities; gr.Error for text with no words, or with none left."""
     text = clip(text)[0]
     try:
-        e = clf.explain(text)
-        bad = [i for i in remove if not 0 <= i < len(e.tokens)]
-        if bad:
-            raise ValueError(f"Token {bad[0]} is not in the review (its tokens are numbered 0 to "
-                             f"{len(e.tokens) - 1}).")
+        tokenized = clf.tokenize(text)[0]
     except ValueError as err:
         raise gr.Error(str(err)) from None
-    shortened = without(e, remove)
-    try:
-        after = clf.predict_proba([shortened])[0]
-    except ValueError:
-        raise gr.Error("No words are left to score once those tokens are removed.") from None
-    return {"text": shortened, "removed": [e.tokens[i] for i in sorted(set(remove))],
-            "probability_before": e.probability, "probability_after": after,
-            "label_before": e.label, "label_after": label_of(after)}
+    tokens = tokenized.tokens
+    bad = [i for i in remove if not 0 <= i < len(tokens)]
+    if bad:
+        raise gr.Error(f"Token {bad[0]} is not in the review (its tokens are numbered 0 to {len(tokens) - 1}).")
+    shortened = without(text, tokenized.spans, remove)
+    before, after = clf.score_each([text, shortened])  # one batch
+    if after is None:
+        raise gr.Error("No words are left to score once those tokens are removed.")
+    return {"text": shortened, "removed": [tokens[i] for i in sorted(set(remove))],
+            "probability_before": before, "probability_after": after,
+            "label_before": label_of(before), "label_after": label_of(after)}
 
 
 def flip_json(clf: SentimentClassifier, text: str) -> dict:

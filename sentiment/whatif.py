@@ -12,17 +12,17 @@ if TYPE_CHECKING:
     from .classifier import SentimentClassifier
 
 
-def without(e: Explanation, drop: Iterable[int]) -> str:
-    """The review's text with the tokens at indices `drop` cut out, each with the spaces before it; the rest as
-    written."""
+def without(text: str, spans: list[tuple[int, int]], drop: Iterable[int]) -> str:
+    """`text` with the tokens at indices `drop` cut out (`spans`: each token's characters, as the tokenizer gives
+    them), each with the spaces before it; the rest as written."""
     drop = set(drop)
     parts, pos = [], 0
-    for i, (start, end) in enumerate(e.spans):
+    for i, (start, end) in enumerate(spans):
         if i not in drop or start < pos:
             continue
-        parts.append(e.text[pos:start].rstrip(" "))  # "was not bad" without "not" is "was bad"
+        parts.append(text[pos:start].rstrip(" "))  # "was not bad" without "not" is "was bad"
         pos = end
-    parts.append(e.text[pos:])
+    parts.append(text[pos:])
     return "".join(parts).lstrip(" ") if 0 in drop else "".join(parts)
 
 
@@ -39,7 +39,7 @@ def fewest_to_flip(clf: SentimentClassifier, e: Explanation, limit: int = 20) ->
     shortened reviews are scored in one batch."""
     sign = 1 if e.probability >= 0.5 else -1
     ranked = sorted((i for i, c in enumerate(e.contributions) if sign * c > 0), key=lambda i: -sign * e.contributions[i])
-    candidates = [(ranked[:k], without(e, ranked[:k])) for k in range(1, min(limit, len(ranked)) + 1)]
+    candidates = [(ranked[:k], without(e.text, e.spans, ranked[:k])) for k in range(1, min(limit, len(ranked)) + 1)]
     candidates = [(removed, text) for removed, text in candidates if clf.tokenize(text)[0].tokens]  # not all gone
     if not candidates:
         return None

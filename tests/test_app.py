@@ -48,7 +48,7 @@ def test_what_if_shows_the_probability_of_the_shortened_review(clf):
     e = clf.explain(text)
     picked = [e.tokens.index("not"), e.tokens.index("bad")]
     html = app.what_if_html(clf, text, picked)
-    after = clf.predict_proba([without(e, picked)])[0]
+    after = clf.predict_proba([without(e.text, e.spans, picked)])[0]
     assert f"P(positive) {e.probability:.2f} → {after:.2f}" in html and "<b>not</b>, <b>bad</b>" in html
     assert '<div class="review">' in html and app.what_if_html(clf, text, []) == ""
     assert "no words are left" in app.what_if_html(clf, "Bad.", [0, 1])
@@ -59,9 +59,9 @@ def test_what_if_and_flip_json_match_predict_proba(clf):
     e = clf.explain(text)
     i = e.tokens.index("not")
     out = app.what_if_json(clf, text, [i])
-    assert out["text"] == without(e, [i]) and out["removed"] == ["not"]
+    assert out["text"] == without(e.text, e.spans, [i]) and out["removed"] == ["not"]
     assert out["probability_before"] == pytest.approx(e.probability, abs=1e-6)
-    assert out["probability_after"] == pytest.approx(clf.predict_proba([without(e, [i])])[0], abs=1e-6)
+    assert out["probability_after"] == pytest.approx(clf.predict_proba([without(e.text, e.spans, [i])])[0], abs=1e-6)
     with pytest.raises(app.gr.Error, match="Token 99 is not in the review"):
         app.what_if_json(clf, text, [99])
     with pytest.raises(app.gr.Error, match="No words are left"):
@@ -278,7 +278,7 @@ def test_browser_what_if_and_flip_search(server, clf):
         page.get_by_label("Movie review").fill(review)
         page.locator(".review", has_text="brilliant cast").wait_for(timeout=30_000)
         i = e.tokens.index("wonderful")
-        expected = clf.predict_proba([without(e, [i])])[0]
+        expected = clf.predict_proba([without(e.text, e.spans, [i])])[0]
         page.locator(f"#highlighted .review .tok[data-i='{i}']").click()  # a click on the word drops it
         page.locator(".whatif").wait_for(timeout=30_000)
         assert f"{e.probability:.2f} → {expected:.2f}" in page.locator(".whatif").inner_text()

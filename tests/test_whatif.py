@@ -17,11 +17,11 @@ def explanation(text: str, words: list[str]) -> Explanation:
 
 def test_without_cuts_tokens_and_their_space_and_keeps_the_rest_as_written():
     e = explanation("It was not bad, at all.\nReally.", ["It", "was", "not", "bad", ",", "at", "all", ".", "Really", "."])
-    assert without(e, [2]) == "It was bad, at all.\nReally."
-    assert without(e, [2, 3]) == "It was, at all.\nReally."
-    assert without(e, [0]) == "was not bad, at all.\nReally."
-    assert without(e, [4, 8]) == "It was not bad at all.\n."  # the line break stays
-    assert without(e, []) == e.text
+    assert without(e.text, e.spans, [2]) == "It was bad, at all.\nReally."
+    assert without(e.text, e.spans, [2, 3]) == "It was, at all.\nReally."
+    assert without(e.text, e.spans, [0]) == "was not bad, at all.\nReally."
+    assert without(e.text, e.spans, [4, 8]) == "It was not bad at all.\n."  # the line break stays
+    assert without(e.text, e.spans, []) == e.text
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +35,11 @@ def test_the_flip_search_finds_words_whose_removal_flips_the_verdict(clf, text):
     e = clf.explain(text)
     flip = fewest_to_flip(clf, e)
     assert flip is not None and 1 <= len(flip.removed)
-    assert flip.text == without(e, flip.removed)
+    assert flip.text == without(e.text, e.spans, flip.removed)
     p = clf.predict_proba([flip.text])[0]
     assert p == pytest.approx(flip.probability, abs=1e-6) and (p >= 0.5) != (e.probability >= 0.5)
     if len(flip.removed) > 1:  # and no shorter prefix of the same ranking would have done
-        shorter = clf.predict_proba([without(e, flip.removed[:-1])])[0]
+        shorter = clf.predict_proba([without(e.text, e.spans, flip.removed[:-1])])[0]
         assert (shorter >= 0.5) == (e.probability >= 0.5)
 
 
