@@ -90,9 +90,11 @@ PRESETS = {
     "seed": TrainConfig(),
     # The shipped model's recipe (the README's results say how it was chosen).
     "default": TrainConfig(
-        model=ModelConfig(pooling="max+mean", num_layers=2, hidden_size=256, dropout=0.5,
-                          max_tokens=800, truncate="head+tail"),
-        max_words=25_000, batch_size=64, epochs=5, lr=2e-3, lr_schedule="cosine", clip=5.0, patience=0),
+        model=ModelConfig(pooling="max+mean", num_layers=1, hidden_size=256, dropout=0.5,
+                          max_tokens=800, truncate="head+tail", normalize_embeddings=True),
+        adversarial=AdversarialConfig(at_epsilon=5.0),
+        max_words=25_000, batch_size=64, epochs=4, lr=2e-3, lr_schedule="cosine", clip=5.0, patience=0,
+        keep_best="accuracy", valid_split="movie"),
 }
 
 
