@@ -76,8 +76,9 @@ def parse_args(argv=None):
                    help="VAT and entropy terms also on N unlabelled reviews per step, 0 for none")
     a.add_argument("--entropy-weight", dest="adversarial.entropy_weight", metavar="WEIGHT", type=float,
                    help="entropy minimisation on the unlabelled reviews, 0 for none")
-    m.add_argument("--normalize-embeddings", dest="model.normalize_embeddings", action="store_true", default=None,
-                   help="word vectors at mean 0, variance 1 over training frequencies (with adversarial training)")
+    m.add_argument("--normalize-embeddings", dest="model.normalize_embeddings", action=argparse.BooleanOptionalAction,
+                   default=None, help="word vectors at mean 0, variance 1 over training frequencies (with "
+                   "adversarial training; the default preset's)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--cache-dir", default=str(download.cache_dir()), help="downloads and encoded corpora")

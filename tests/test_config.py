@@ -60,3 +60,13 @@ def test_the_default_preset_is_the_bundled_models_recipe():
     recipe = asdict(train.config_from_args(train.parse_args([])))
     recipe["model"]["vocab_size"] = shipped["config"]["model"]["vocab_size"]  # set from the vocabulary built
     assert recipe == shipped["config"]
+
+
+def test_the_readmes_flags_for_model_v1_rebuild_its_recipe():
+    v1 = ["--preset", "default", "--num-layers", "2", "--epochs", "5", "--at-epsilon", "0", "--no-normalize-embeddings",
+          "--valid-split", "review", "--keep-best", "loss"]
+    assert asdict(train.config_from_args(train.parse_args(v1))) == {
+        "model": {**MODEL, "pooling": "max+mean", "max_tokens": 800, "truncate": "head+tail"}, "lm": LM,
+        "adversarial": ADVERSARIAL, "max_words": 25000, "batch_size": 64, "epochs": 5, "lr": 0.002,
+        "lr_schedule": "cosine", "clip": 5.0, "keep_best": "loss", "patience": 0, "valid_fraction": 0.1,
+        "valid_split": "review", "train_limit": 0, "identity_substitution": 0.0, "seed": 123, "amp": False}
