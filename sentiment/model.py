@@ -67,11 +67,23 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
         vectors = self.embedding(ids)
         if not self.config.normalize_embeddings:
             return vectors
-        weights = self.embedding.weight
-        share = (self.word_frequencies / self.word_frequencies.sum())[:, None]  # (V, 1)
+        mean, std = self.embedding_statistics()
+        return (vectors - mean) / std
+
+    def embedding_statistics(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(E,) the frequency-weighted mean and standard deviation of the word vectors. Without gradients they are
+        kept until the weights or frequencies change (in place, as an optimizer step does): over the whole
+        vocabulary they cost more than the rest of a short review's forward pass."""
+        weights, frequencies = self.embedding.weight, self.word_frequencies
+        key = (weights.data_ptr(), weights._version, frequencies.data_ptr(), frequencies._version)
+        if not torch.is_grad_enabled() and getattr(self, "_statistics", (None,))[0] == key:
+            return self._statistics[1]
+        share = (frequencies / frequencies.sum())[:, None]  # (V, 1)
         mean = (share * weights).sum(0)
-        var = (share * (weights - mean) ** 2).sum(0)
-        return (vectors - mean) / torch.sqrt(var + 1e-6)
+        std = torch.sqrt((share * (weights - mean) ** 2).sum(0) + 1e-6)
+        if not torch.is_grad_enabled():
+            self._statistics = (key, (mean, std))
+        return mean, std
 
     def token_states(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The top layer's output at every token, forward half then backward half; zeros at padding."""

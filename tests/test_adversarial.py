@@ -143,3 +143,19 @@ def test_adversarial_run_with_unlabelled_reviews_trains_saves_and_resumes(imdb_d
     assert train.main(args + ["--out", str(tmp_path / "broken"), "--resume"]) == 0
     again = json.loads((tmp_path / "broken" / "metrics.json").read_text())
     assert again["test"]["loss"] == pytest.approx(metrics["test"]["loss"], abs=1e-6)
+
+
+def test_embedding_statistics_are_kept_without_gradients_until_the_weights_change():
+    model = small_model(normalize=True)
+    ids = torch.tensor([[3, 4, 5]])
+    with torch.no_grad():
+        first = model.embed(ids)
+        assert model.embedding_statistics()[0] is model.embedding_statistics()[0]  # kept
+        model.embedding.weight.mul_(2)  # as an optimizer step changes them, in place
+        again = model.embed(ids)
+    assert torch.allclose(again, first, atol=1e-5)  # normalised: the same vectors after scaling
+    with torch.no_grad():
+        model.embedding.weight[3].add_(1.0)
+        moved = model.embed(ids)
+    assert torch.allclose(moved, model.embed(ids).detach(), atol=1e-6)  # fresh statistics, as with gradients
+    assert not torch.allclose(moved, first, atol=1e-3)
