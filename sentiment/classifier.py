@@ -68,8 +68,8 @@ class SentimentClassifier:
 
     def score_each(self, texts: list[str], batch_size: int = 64, on_batch=None, on_skip=None) -> list[float | None]:
         """P(positive) for each review, None for one with no words once markup is removed (`on_skip(text,
-        message)` hears of each), batched by length. `on_batch(n)` after each batch of n reviews, the reviews with no words
-        counting as one batch, first."""
+        message)` hears of each), batched by length. `on_batch(n)` after each batch of n reviews, the reviews with
+        no words counting as one batch, first."""
         seqs, kept = [], []
         for i, text in enumerate(texts):
             try:
