@@ -8,10 +8,9 @@ from dataclasses import replace
 
 import numpy as np
 import torch
-
-from common import corpus, data_args, median, timed_in_turn
 from torch.nn import functional as F
 
+from common import corpus, data_args, median, timed_in_turn
 from sentiment.adversarial import adversarial_objective, at_perturbation
 from sentiment.config import AdversarialConfig, preset
 from sentiment.cpu_lstm import prepare_for_training

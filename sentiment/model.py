@@ -58,6 +58,7 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
         self.fc = nn.Linear(config.num_features, 1)
         if config.normalize_embeddings:  # how often each word occurs in training, the weights of the statistics
             self.register_buffer("word_frequencies", torch.ones(config.vocab_size))
+        self._statistics = None  # (what they were computed from, (mean, std)): see embedding_statistics
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         """(B, T) ids -> (B, T, E) word vectors, normalised as Miyato et al. (2017) do for adversarial training when
@@ -76,7 +77,7 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
         vocabulary they cost more than the rest of a short review's forward pass."""
         weights, frequencies = self.embedding.weight, self.word_frequencies
         key = (weights.data_ptr(), weights._version, frequencies.data_ptr(), frequencies._version)
-        if not torch.is_grad_enabled() and getattr(self, "_statistics", (None,))[0] == key:
+        if not torch.is_grad_enabled() and self._statistics is not None and self._statistics[0] == key:
             return self._statistics[1]
         share = (frequencies / frequencies.sum())[:, None]  # (V, 1)
         mean = (share * weights).sum(0)
