@@ -19,7 +19,7 @@ from sentiment.config import preset
 from sentiment.cpu_lstm import prepare_for_training
 from sentiment.data import prepare
 from sentiment.model import BiLSTMClassifier
-from sentiment.training import Step, classify, run_epoch, set_seed
+from sentiment.training import Step, classify, count_correct, run_epoch, set_seed
 
 
 def tutorial_objective(model: BiLSTMClassifier, batch) -> Step:
@@ -27,7 +27,7 @@ def tutorial_objective(model: BiLSTMClassifier, batch) -> Step:
     _, (hidden, _) = model.lstm(model.dropout(model.embedding(batch.ids)))
     logits = model.fc(model.dropout(torch.cat([hidden[-2], hidden[-1]], dim=1))).squeeze(1)
     loss = nn.functional.binary_cross_entropy_with_logits(logits, batch.labels, reduction="sum")
-    return Step(loss, int(((logits > 0).float() == batch.labels).sum()), len(batch.labels), logits)
+    return Step(loss, count_correct(logits, batch.labels), len(batch.labels), logits)
 
 
 def random_batches(data, batch_size: int, seed: int):

@@ -21,7 +21,7 @@ from torch.nn import functional as F
 
 from .config import AdversarialConfig
 from .model import BiLSTMClassifier, real_tokens
-from .training import Step
+from .training import Step, count_correct
 
 
 def per_review_unit(g: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -92,8 +92,7 @@ def adversarial_objective(cfg: AdversarialConfig):
                 p = torch.sigmoid(u_logits)
                 entropy = -(p * F.logsigmoid(u_logits) + (1 - p) * F.logsigmoid(-u_logits))
                 loss = loss + cfg.entropy_weight * entropy.sum() / n
-        correct = int(((logits > 0).float() == batch.labels).sum())
-        return Step(loss, correct, len(batch.labels), logits)
+        return Step(loss, count_correct(logits, batch.labels), len(batch.labels), logits)
 
     return objective
 

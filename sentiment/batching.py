@@ -19,9 +19,18 @@ class Batch:
     unlabelled: "Batch | None" = None  # unlabelled reviews that travel with this batch (adversarial.py)
 
     def to(self, device) -> "Batch":
-        return Batch(self.ids.to(device, non_blocking=True), self.lengths,
-                     self.labels.to(device, non_blocking=True), self.rows,
+        """The batch on `device`, its lengths left on the CPU. To a GPU the tensors go through pinned memory: a copy
+        from ordinary memory would first wait for every kernel queued before it."""
+        return Batch(to_device(self.ids, device), self.lengths, to_device(self.labels, device), self.rows,
                      self.unlabelled.to(device) if self.unlabelled is not None else None)
+
+
+def to_device(x: torch.Tensor, device) -> torch.Tensor:
+    """A CPU tensor on `device`, copied from pinned memory without waiting when that is a GPU."""
+    device = torch.device(device)
+    if device.type == "cuda" and x.device.type == "cpu":
+        return x.pin_memory().to(device, non_blocking=True)
+    return x.to(device)
 
 
 def kept_ranges(n: int, limit: int | None, mode: str = "head") -> list[tuple[int, int]]:

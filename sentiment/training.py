@@ -96,16 +96,21 @@ class Step:
     """What an objective returns for one batch."""
 
     loss_sum: torch.Tensor  # summed over its predictions
-    correct: int
+    correct: torch.Tensor | int  # a tensor on the batch's device, so that counting needs no wait for the GPU
     predictions: int
     logits: torch.Tensor | None = None  # (B,) for a classifier
+
+
+def count_correct(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """How many of the (B,) logits fall on the side of their 0/1 label, as a tensor on their device."""
+    return ((logits > 0).float() == labels).sum()
 
 
 def classify(model: nn.Module, batch, packed: bool | None = None) -> Step:
     """The sentiment objective: one logit per review, binary cross-entropy (`packed`: see the model's forward)."""
     logits = model(batch.ids, batch.lengths, packed=packed).float()
     loss = nn.functional.binary_cross_entropy_with_logits(logits, batch.labels, reduction="sum")
-    return Step(loss, int(((logits > 0).float() == batch.labels).sum()), len(batch.labels), logits)
+    return Step(loss, count_correct(logits, batch.labels), len(batch.labels), logits)
 
 
 def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, scheduler=None,
@@ -119,11 +124,16 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
     that part detached (adversarial.py's does).
     `logits_out`: an array with a slot per example of the dataset, filled with each example's logit.
     `stop`: ends the epoch early, between two batches, once it holds a request.
+
+    Nothing in the loop waits for the device: loss and accuracy add up on it, the progress bar reads them at most
+    once a second, and logits come back at the end, so that on a GPU the Python loop runs ahead of the kernels.
     """
     training = optimizer is not None
     model.train(training)
-    loss_sum, correct, predictions, examples, tokens = 0.0, 0, 0, 0, 0
-    start = time.perf_counter()
+    loss_sum, correct = torch.zeros((), dtype=torch.float64, device=device), 0
+    predictions, examples, tokens = 0, 0, 0
+    logits, rows = [], []
+    start = shown = time.perf_counter()
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda"
                 else contextlib.nullcontext())
     bar = tqdm(batches, total=total, desc=desc, unit="batch", leave=False, mininterval=1.0)
@@ -146,19 +156,23 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
                 if scheduler is not None:
                     scheduler.step()
             if logits_out is not None:
-                logits_out[batch.rows] = step.logits.detach().cpu().numpy()
-            loss_sum += step.loss_sum.item()
+                logits.append(step.logits.detach())
+                rows.append(batch.rows)
+            loss_sum += step.loss_sum.detach()
             correct += step.correct
             predictions += step.predictions
             examples += len(batch.rows)
-            tokens += int(batch.lengths.sum())
+            tokens += int(batch.lengths.sum())  # the lengths stay on the CPU
             if progress is not None:
                 progress.batches += 1
-            bar.set_postfix(loss=f"{loss_sum / max(predictions, 1):.4f}", acc=f"{correct / max(predictions, 1):.4f}",
-                            refresh=False)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return EpochStats(loss_sum / max(predictions, 1), correct / max(predictions, 1), examples, tokens,
+            if time.perf_counter() - shown >= 1.0:
+                shown = time.perf_counter()
+                bar.set_postfix(loss=f"{float(loss_sum) / max(predictions, 1):.4f}",
+                                acc=f"{int(correct) / max(predictions, 1):.4f}", refresh=False)
+    if logits:
+        logits_out[np.concatenate(rows)] = torch.cat(logits).float().cpu().numpy()
+    loss, correct = float(loss_sum), int(correct)  # these wait for the device to finish
+    return EpochStats(loss / max(predictions, 1), correct / max(predictions, 1), examples, tokens,
                       time.perf_counter() - start)
 
 

@@ -183,3 +183,28 @@ def test_downloads_go_to_the_cache_dir(imdb_tar, glove_txt, tmp_path, monkeypatc
     assert train.main(args) == 0
     assert (tmp_path / "asked" / "aclImdb_v1.tar.gz").is_file()
     assert not (tmp_path / "default-cache").exists()
+
+
+def test_run_epoch_figures_equal_a_direct_computation():
+    """Loss, accuracy and the logits put in place, though added up on the device and read once at the end."""
+    import numpy as np
+
+    from sentiment.batching import Dataset
+    from sentiment.model import BiLSTMClassifier, ModelConfig
+    from sentiment.training import evaluate
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(2, 30, n) for n in rng.integers(1, 12, 37)]
+    data = Dataset(seqs, rng.integers(0, 2, 37).astype(np.float32), pad_id=1)
+    model = BiLSTMClassifier(ModelConfig(vocab_size=30, embedding_dim=5, hidden_size=6)).eval()
+    logits = np.full(37, np.nan, dtype=np.float32)
+    stats = evaluate(model, data, torch.device("cpu"), batch_size=8, logits_out=logits)
+    with torch.no_grad():
+        direct = torch.stack([model(torch.as_tensor(s)[None], torch.tensor([len(s)]))[0] for s in seqs])
+    labels = torch.as_tensor(data.labels)
+    assert np.allclose(logits, direct.numpy(), atol=1e-5)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(direct, labels).item()
+    assert stats.loss == pytest.approx(loss, abs=1e-5)
+    assert stats.accuracy == int(((direct > 0).float() == labels).sum()) / 37
+    assert (stats.examples, stats.tokens) == (37, int(data.lengths.sum()))
