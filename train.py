@@ -65,7 +65,7 @@ def parse_args(argv=None):
                     help="reviews per batch while pretraining")
     lm.add_argument("--lm-dropout", dest="lm.dropout", metavar="DROPOUT", type=float,
                     help="dropout while pretraining, in place of --dropout")
-    a = p.add_argument_group("adversarial training on the embeddings, Miyato et al. 2017 (off in the presets)")
+    a = p.add_argument_group("adversarial training on the embeddings, Miyato et al. 2017 (the default preset: AT)")
     a.add_argument("--at-epsilon", dest="adversarial.at_epsilon", metavar="EPSILON", type=float,
                    help="adversarial training: L2 norm of the perturbation per review, 0 for none")
     a.add_argument("--vat-epsilon", dest="adversarial.vat_epsilon", metavar="EPSILON", type=float,
