@@ -1,0 +1,148 @@
+"""Where a training epoch's time goes on a GPU, and what each change to the loop buys: the default preset's first
+batches, from the same weights, in one run, for each way of running them.
+
+- "waiting every batch": this loop made to wait for the GPU at the points where the loop before it did (a copy
+  from ordinary memory before each batch and inside each packed forward pass, the loss read after each step), so
+  that the CPU cannot queue the next batch's kernels while the GPU runs this one's;
+- "this loop": nothing waits until the end (pinned copies, loss and accuracy added up on the GPU);
+- then this loop with non-deterministic cuDNN (benchmark mode), with bfloat16 autocast (--amp), and with batches
+  of 128 (another recipe: for comparison only).
+
+Every row starts from the same weights and random state, so the first two rows (the same arithmetic) must
+print the same training loss. Each row prints milliseconds per batch, tokens per second and its speed-up over the first row in tokens per
+second; `--profile` adds
+torch.profiler's table of the kernels that took the most GPU time over 20 batches of this loop.
+
+Run it on a machine with a GPU; the data goes there as two small files that `--prepare DIR` writes here (the
+encoded corpus and GloVe cut to the default preset's vocabulary, about 35 MB together):
+
+    python benchmarks/gpu_epoch.py --prepare .gpu --vectors ../shared/data/glove/glove.6B.100d.partial.txt.xz
+    python benchmarks/gpu_epoch.py --data .gpu/corpus --vectors .gpu/glove.vocab.txt.xz   # on the GPU machine
+
+On a CPU it runs too (`--device cpu --batches 4`), which checks the script, not the figures.
+"""
+
+import copy
+import lzma
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from common import corpus, data_args
+from sentiment.adversarial import adversarial_objective
+from sentiment.config import preset
+from sentiment.corpus import load_corpus
+from sentiment.data import prepare
+from sentiment.glove import read_vectors
+from sentiment.model import BiLSTMClassifier
+from sentiment.pipeline import build_model
+from sentiment.training import epoch_batches, make_optimizer, resolve_device, run_epoch, set_seed
+
+
+def prepare_files(args, cfg) -> None:
+    """The encoded corpus of train and test, and GloVe's lines for the words of the preset's vocabulary."""
+    out = Path(args.prepare)
+    data = corpus(args)
+    vocab = prepare(data, cfg).vocab
+    data.save(out / "corpus")
+    vectors = read_vectors(args.vectors, set(vocab.itos), cfg.model.embedding_dim)
+    with lzma.open(out / "glove.vocab.txt.xz", "wt", encoding="utf-8") as f:
+        for word, vector in vectors.items():
+            f.write(word + " " + " ".join(f"{x:.6g}" for x in vector) + "\n")
+    print(f"wrote {out / 'corpus'} and {out / 'glove.vocab.txt.xz'} ({len(vectors):,} of {len(vocab):,} words)")
+
+
+def waiting(objective, device):
+    """The objective, made to wait for the GPU before and after its passes, as the loop before did."""
+
+    def wrapped(model, batch):
+        torch.cuda.synchronize(device)
+        step = objective(model, batch)
+        torch.cuda.synchronize(device)
+        return step
+
+    return wrapped if device.type == "cuda" else objective
+
+
+def waiting_batches(batches, device):
+    """The batches, each handed out once the GPU has finished the work queued before."""
+    for batch in batches:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        yield batch
+
+
+def timed(name, start_model, batches, cfg, device, objective, first=None, wait=False) -> float:
+    """Train a copy of `start_model` on `batches` (`wait`: as the loop before did); prints and returns tokens per
+    second."""
+    model = copy.deepcopy(start_model)
+    optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, cfg.epochs * len(batches))
+    torch.manual_seed(cfg.seed)  # the same dropout masks in every row: the first two must give the same loss
+    if wait:
+        objective = waiting(objective, device)
+    stats = run_epoch(model, waiting_batches(batches, device) if wait else batches, device, optimizer, scheduler,
+                      cfg.clip, cfg.amp, objective=objective, desc=name)
+    speed = stats.tokens_per_second
+    print(f"{name:44s} {1000 * stats.seconds / len(batches):7.1f} ms/batch {speed:11,.0f} tokens/s "
+          f"{speed / (first or speed):5.2f}x (train loss {stats.loss:.4f})", flush=True)
+    return speed
+
+
+def main():
+    p = data_args(__doc__)
+    p.add_argument("--vectors", required=True, help="GloVe 6B 100d file (a cut one: see --prepare)")
+    p.add_argument("--prepare", metavar="DIR", help="write the corpus and cut GloVe into DIR, and stop")
+    p.add_argument("--batches", type=int, default=150, help="batches timed per row (an epoch has 352)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--profile", action="store_true", help="also print torch.profiler's table of GPU kernels")
+    args = p.parse_args()
+    cfg = preset("default")
+    if args.prepare:
+        return prepare_files(args, cfg)
+    device = resolve_device(args.device)
+    prepared = prepare(load_corpus(args.data, args.cache_dir, splits=("train",)), cfg)
+    cfg = replace(cfg, model=replace(cfg.model, vocab_size=len(prepared.vocab)))
+    start, _ = build_model(cfg, prepared, args.vectors, device, log=lambda *a: None)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    print(f"{name}, torch {torch.__version__}; default preset (1-layer BiLSTM 256, AT epsilon "
+          f"{cfg.adversarial.at_epsilon}, batch {cfg.batch_size}); {args.batches} batches per row")
+
+    def batches(config):
+        it = epoch_batches(prepared.train, config, epoch=1)
+        return [b for _, b in zip(range(args.batches), it)]
+
+    plain, objective = batches(cfg), adversarial_objective(cfg.adversarial)
+    warm = copy.deepcopy(start)  # cuDNN's set-up and the allocator's first blocks, outside the timings
+    run_epoch(warm, plain[:5], device, torch.optim.Adam(warm.parameters()), objective=objective, desc="warm-up")
+    first = timed("waiting every batch (the loop before)", start, plain, cfg, device, objective, wait=True)
+    timed("this loop", start, plain, cfg, device, objective, first)
+    torch.use_deterministic_algorithms(False)
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
+    timed("this loop, non-deterministic kernels", start, plain, cfg, device, objective, first)
+    set_seed(cfg.seed)  # deterministic again
+    timed("this loop, --amp (bfloat16)", start, plain, replace(cfg, amp=True), device, objective, first)
+    big = replace(cfg, batch_size=128)
+    timed("this loop, batches of 128 (another recipe)", start, batches(big), big, device, objective, first)
+    if args.profile and device.type == "cuda":
+        profile(start, plain[:20], cfg, device, objective)
+
+
+def profile(start_model: BiLSTMClassifier, batches, cfg, device, objective) -> None:
+    from torch.profiler import ProfilerActivity
+    model = copy.deepcopy(start_model)
+    optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, 1000)
+    wall = time.perf_counter()
+    with torch.profiler.profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        run_epoch(model, batches, device, optimizer, scheduler, cfg.clip, objective=objective, desc="profile")
+    wall = time.perf_counter() - wall
+    events = prof.key_averages()
+    gpu = sum(e.self_device_time_total for e in events) / 1e6
+    print(f"\nprofile of {len(batches)} batches: {wall:.2f} s wall (profiler on), GPU busy {gpu:.2f} s "
+          f"({100 * gpu / wall:.0f}%)")
+    print(events.table(sort_by="self_device_time_total", row_limit=20))
+
+
+if __name__ == "__main__":
+    main()
