@@ -1,16 +1,16 @@
 """Where a training epoch's time goes on a GPU, and what each change to the loop buys: the default preset's first
 batches, from the same weights, in one run, for each way of running them.
 
-- "waiting every batch": this loop made to wait for the GPU at the points where the loop before it did (a copy
-  from ordinary memory before each batch and inside each packed forward pass, the loss read after each step), so
-  that the CPU cannot queue the next batch's kernels while the GPU runs this one's;
+- "waiting every batch": this loop made to wait for the GPU before each batch and before and after each objective,
+  as the loop before it did at least (it also waited inside each forward pass, for copies of the lengths and the
+  packing order from ordinary memory), so that the CPU cannot queue the next batch while the GPU runs this one;
 - "this loop": nothing waits until the end (pinned copies, loss and accuracy added up on the GPU);
 - then this loop with non-deterministic cuDNN (benchmark mode), with bfloat16 autocast (--amp), and with batches
   of 128 (another recipe: for comparison only).
 
 Every row starts from the same weights and random state, so the first two rows (the same arithmetic) must
-print the same training loss. Each row prints milliseconds per batch, tokens per second and its speed-up over the first row in tokens per
-second; `--profile` adds
+print the same training loss. Each row prints milliseconds per batch, tokens per second and its speed-up over
+the first row in tokens per second; `--profile` adds
 torch.profiler's table of the kernels that took the most GPU time over 20 batches of this loop.
 
 Run it on a machine with a GPU; the data goes there as two small files that `--prepare DIR` writes here (the

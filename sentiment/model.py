@@ -37,7 +37,7 @@ class ModelConfig:
 
 def real_tokens(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """(B, T) True at the real tokens of a (B, T, ...) batch, False at its padding."""
-    return torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None].to(x.device)
+    return torch.arange(x.shape[1], device=x.device)[None, :] < to_device(lengths, x.device)[:, None]
 
 
 def packed_states(lstm: nn.LSTM, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -125,7 +125,7 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
     def pool(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """(B, T, 2H) -> (B, F): last states, or max / mean / both over the real tokens."""
         H = self.config.hidden_size
-        lengths = lengths.to(states.device)
+        lengths = to_device(lengths, states.device)
         if self.config.pooling == "last":
             rows = torch.arange(states.shape[0], device=states.device)
             forward_last = states[rows, lengths - 1, :H]  # (B, H): forward LSTM after the last token
