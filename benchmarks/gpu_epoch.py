@@ -10,11 +10,11 @@ batches, from the same weights, in one run, for each way of running them.
 
 Every row starts from the same weights and random state, so the first two rows (the same arithmetic) must
 print the same training loss. Each row prints milliseconds per batch, tokens per second and its speed-up over
-the first row in tokens per second; `--profile` adds
-torch.profiler's table of the kernels that took the most GPU time over 20 batches of this loop.
+the first row in tokens per second; `--profile` adds torch.profiler's table of the kernels that took the most GPU
+time over 20 batches of this loop.
 
 Run it on a machine with a GPU; the data goes there as two small files that `--prepare DIR` writes here (the
-encoded corpus and GloVe cut to the default preset's vocabulary, about 35 MB together):
+encoded corpus and GloVe cut to the default preset's vocabulary, about 30 MB together):
 
     python benchmarks/gpu_epoch.py --prepare .gpu --vectors ../shared/data/glove/glove.6B.100d.partial.txt.xz
     python benchmarks/gpu_epoch.py --data .gpu/corpus --vectors .gpu/glove.vocab.txt.xz   # on the GPU machine
