@@ -33,7 +33,6 @@ import torch
 from common import corpus, data_args
 from sentiment.adversarial import adversarial_objective
 from sentiment.config import preset
-from sentiment.corpus import load_corpus
 from sentiment.data import prepare
 from sentiment.glove import read_vectors
 from sentiment.model import BiLSTMClassifier
@@ -102,7 +101,7 @@ def main():
     if args.prepare:
         return prepare_files(args, cfg)
     device = resolve_device(args.device)
-    prepared = prepare(load_corpus(args.data, args.cache_dir, splits=("train",)), cfg)
+    prepared = prepare(corpus(args, splits=("train",)), cfg)
     cfg = replace(cfg, model=replace(cfg.model, vocab_size=len(prepared.vocab)))
     start, _ = build_model(cfg, prepared, args.vectors, device, log=lambda *a: None)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
