@@ -10,6 +10,8 @@ import functools
 import torch
 from torch import nn
 
+from .batching import to_device
+
 
 def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, training: bool,
                         separate_directions: bool = False) -> torch.Tensor:
@@ -22,7 +24,8 @@ def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, t
     """
     B, T, _ = x.shape
     H = lstm.hidden_size
-    lengths = lengths.to(x.device)
+    padded = bool((lengths.cpu() < T).any())  # read on the CPU: on a GPU, reading `real` would wait for it
+    lengths = to_device(lengths, x.device)
     real = torch.arange(T, device=x.device)[None, :] < lengths[:, None]  # (B, T)
     rows = torch.arange(B, device=x.device)[:, None] * T  # (B, 1): where each review starts in a (B*T, .) view
     reverse = (rows + reversed_positions(lengths, T)).reshape(-1)  # (B*T,): flips each real prefix
@@ -37,9 +40,7 @@ def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, t
         forward = one_way(lstm, forward_in, layer, "")  # (B, T, H)
         backward = one_way(lstm, _Reorder.apply(backward_in, reverse), layer, "_reverse")  # (B, T, H), reversed
         out = torch.cat([forward, _Reorder.apply(backward, reverse)], dim=2)  # (B, T, 2H)
-    if bool(real.all()):  # no padding in this batch
-        return out
-    return out * real[..., None]  # zeros at padding, as pad_packed_sequence gives
+    return out * real[..., None] if padded else out  # zeros at padding, as pad_packed_sequence gives
 
 
 def reversed_positions(lengths: torch.Tensor, T: int) -> torch.Tensor:

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from . import checkpoint
-from .batching import Dataset
+from .batching import Dataset, to_device
 from .config import TrainConfig
 from .model import BiLSTMClassifier
 from .training import Step, make_optimizer, run_epoch
@@ -47,16 +47,18 @@ def predict_words(lm: BiLM, batch) -> Step:
     """
     encoder = lm.encoder
     H = encoder.config.hidden_size
-    ids, lengths = batch.ids, batch.lengths.to(batch.ids.device)
+    ids, lengths = batch.ids, batch.lengths.cpu()
     states = encoder.states_from_embeddings(encoder.embed(ids), lengths, separate_directions=True)
     states = encoder.dropout(states)  # (B, T, 2H)
-    # Position t < length - 1 has a next word (t + 1); position t + 1 has that previous word (t).
-    pairs = torch.arange(ids.shape[1] - 1, device=ids.device)[None, :] < (lengths[:, None] - 1)  # (B, T-1)
+    # Position t < length - 1 has a next word (t + 1); position t + 1 has that previous word (t). The pairs are
+    # listed on the CPU from the lengths, so that selecting them on a GPU needs no wait for it.
+    pairs = torch.arange(ids.shape[1] - 1)[None, :] < (lengths[:, None] - 1)  # (B, T-1)
     n = int(pairs.sum())
     if n == 0:  # only one-word reviews
         return Step(states.sum() * 0, 0, 0)
-    forward = lm.next_word(states[:, :-1, :H][pairs].float(), ids[:, 1:][pairs])  # mean loss over N next words
-    backward = lm.previous_word(states[:, 1:, H:][pairs].float(), ids[:, :-1][pairs])  # ... N previous words
+    rows, cols = (to_device(i, ids.device) for i in pairs.nonzero(as_tuple=True))  # (N,) each, row by row
+    forward = lm.next_word(states[rows, cols, :H].float(), ids[rows, cols + 1])  # mean loss over N next words
+    backward = lm.previous_word(states[rows, cols + 1, H:].float(), ids[rows, cols])  # ... N previous words
     return Step((forward.loss + backward.loss) * n, 0, 2 * n)
 
 
