@@ -45,6 +45,9 @@ def parse_args(argv=None):
     t.add_argument("--identity-substitution", dest="train.identity_substitution", metavar="SHARE", type=float,
                    help="swap the identity words (religion, nationality, race, sexuality) of this share of the "
                         "training reviews that have any for others of their group (0: none)")
+    t.add_argument("--sentence-share", dest="train.sentence_share", metavar="SHARE", type=float,
+                   help="add, for this share of the training reviews, one of their sentences (4 to 40 tokens) as "
+                        "an extra example with the review's label (0: none)")
     m = p.add_argument_group("model settings (the preset's by default)")
     m.add_argument("--max-tokens", dest="model.max_tokens", metavar="MAX_TOKENS", type=int,
                    help="truncate reviews to this many tokens, 0 for none")

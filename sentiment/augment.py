@@ -1,13 +1,20 @@
-"""Counterfactual substitution of identity terms in the training reviews (in the manner of Maudslay et al. 2019):
-a review that names a religion, nationality, race or sexuality has, with some probability, each such word replaced
-by another of its group, the label kept, so that the model cannot tie a verdict to one identity. The word lists are
-this module's own (the behaviour suite in benchmarks/ is never training data)."""
+"""Changes to the training reviews.
+
+- Counterfactual substitution of identity terms (in the manner of Maudslay et al. 2019): a review that names a
+  religion, nationality, race or sexuality has, with some probability, each such word replaced by another of its
+  group, the label kept, so that the model cannot tie a verdict to one identity. The word lists are this module's
+  own (the behaviour suite in benchmarks/ is never training data).
+- Sentences as extra examples: one sentence cut from some of the reviews, with its review's label, so that the
+  model also learns to read a short text alone (a critic's one-line verdict) and to stay unsure of a sentence that
+  carries no verdict (a plot summary), where IMDB's reviews are 265 tokens on average.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .batching import Dataset
+from .tokens import SENTENCE_ENDS
 from .vocab import Vocab
 
 IDENTITY_GROUPS = {
@@ -55,3 +62,35 @@ def substitute_identities(data: Dataset, vocab: Vocab, probability: float, seed:
         seqs.append(new)
         changed += 1
     return Dataset(seqs, data.labels, data.pad_id), changed
+
+
+def sentence_ends(words: list[str]) -> np.ndarray:
+    """(len(words),) True for the words that close a sentence (SENTENCE_ENDS)."""
+    return np.isin(np.array(words, dtype=object), SENTENCE_ENDS)
+
+
+def sentences(seq: np.ndarray, is_end: np.ndarray, shortest: int, longest: int) -> list[np.ndarray]:
+    """A review's sentences of `shortest` to `longest` tokens: runs of its tokens (ids into `is_end`) each closed
+    by its first sentence end after a word ("Wow!!" is one sentence), the last run closed by the review's end."""
+    end = is_end[seq]
+    cuts = np.flatnonzero(end[:-1] & ~end[1:]) + 1  # after the last end mark of each run of them
+    return [s for s in np.split(seq, cuts) if shortest <= len(s) <= longest]
+
+
+def add_sentences(data: Dataset, vocab: Vocab, share: float, seed: int, shortest: int = 4,
+                  longest: int = 40) -> tuple[Dataset, int]:
+    """`data` followed by, for each review drawn with probability `share` (seeded) that has a sentence of
+    `shortest` to `longest` tokens, one such sentence drawn at random, labelled as its review. Returns the new
+    dataset and the number of sentences added."""
+    is_end = sentence_ends(vocab.itos)
+    rng = np.random.default_rng(seed)
+    seqs, labels = [], []
+    for seq, label in zip(data.seqs, data.labels):
+        if rng.random() >= share:
+            continue
+        found = sentences(seq, is_end, shortest, longest)
+        if found:
+            seqs.append(found[rng.integers(len(found))].copy())
+            labels.append(label)
+    return Dataset(data.seqs + seqs, np.concatenate([data.labels, np.asarray(labels, data.labels.dtype)]),
+                   data.pad_id), len(seqs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from .errors import SettingsError
 from .model import ModelConfig
@@ -60,6 +60,9 @@ class TrainConfig:
     # counterfactual substitution: the share of training reviews naming an identity (religion, nationality, race,
     # sexuality) whose identity words are swapped for others of their group (augment.py); 0: none
     identity_substitution: float = 0.0
+    # sentences as extra training examples: for this share of the training reviews, one of their sentences (4 to 40
+    # tokens, drawn with the seed) is added, labelled as its review (augment.py); 0: none
+    sentence_share: float = 0.0
     seed: int = 123
     amp: bool = False  # bfloat16 autocast on CUDA
 
@@ -79,8 +82,9 @@ class TrainConfig:
                 raise SettingsError(f"adversarial.{name} must not be negative, not {getattr(adv, name)}.")
         if adv.entropy_weight and not adv.unlabelled_batch_size:
             raise SettingsError("entropy_weight works on the unlabelled reviews: set unlabelled_batch_size too.")
-        if not 0 <= self.identity_substitution <= 1:
-            raise SettingsError(f"identity_substitution is a share, from 0 to 1, not {self.identity_substitution}.")
+        for name in ("identity_substitution", "sentence_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise SettingsError(f"{name} is a share, from 0 to 1, not {getattr(self, name)}.")
         if not 0 < self.valid_fraction < 1:
             raise SettingsError(f"valid_fraction must be between 0 and 1, not {self.valid_fraction}.")
 
@@ -108,3 +112,12 @@ def preset(name: str, *, model: dict | None = None, lm: dict | None = None, adve
     base = PRESETS[name]
     return replace(base, model=replace(base.model, **(model or {})), lm=replace(base.lm, **(lm or {})),
                    adversarial=replace(base.adversarial, **(adversarial or {})), **train)
+
+
+def with_new_settings(saved: dict) -> dict:
+    """A TrainConfig stored (as a dict) before some settings existed, with those set to their defaults, under which
+    a recipe trains as it did before they were added."""
+    def fill(stored: dict, defaults: dict) -> dict:
+        return {**defaults, **{k: fill(v, defaults[k]) if isinstance(v, dict) and isinstance(defaults.get(k), dict)
+                               else v for k, v in stored.items()}}
+    return fill(saved, asdict(TrainConfig()))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .augment import substitute_identities
+from .augment import add_sentences, substitute_identities
 from .batching import Dataset, truncate
 from .config import TrainConfig
 from .model import ModelConfig
@@ -26,6 +26,7 @@ class Prepared:
     lm_valid: Dataset | None = None  # the validation part, cut as for pretraining
     unlabelled: Dataset | None = None  # IMDB's unlabelled reviews (train/unsup only), for VAT and entropy terms
     identity_substituted: int = 0  # training reviews whose identity words were swapped (augment.py)
+    sentences_added: int = 0  # sentences cut from training reviews, added as examples after them (augment.py)
 
 
 def split_rows(n: int, valid_fraction: float, seed: int,
@@ -98,6 +99,9 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
     substituted = 0
     if cfg.identity_substitution:
         train, substituted = substitute_identities(train, vocab, cfg.identity_substitution, cfg.seed)
+    sentences_added = 0
+    if cfg.sentence_share:
+        train, sentences_added = add_sentences(train, vocab, cfg.sentence_share, cfg.seed)
     return Prepared(
         vocab=vocab,
         train=train,
@@ -108,4 +112,5 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
         lm_valid=lm_valid,
         unlabelled=unlabelled,
         identity_substituted=substituted,
+        sentences_added=sentences_added,
     )

@@ -68,6 +68,8 @@ def read_data(cfg: TrainConfig, data: str | Path, cache_dir: str | Path, log) ->
         f"{len(prepared.test) if prepared.test else 0:,} test reviews; vocabulary {len(prepared.vocab):,}")
     if cfg.identity_substitution:
         log(f"identity words swapped in {prepared.identity_substituted:,} training reviews")
+    if cfg.sentence_share:
+        log(f"{prepared.sentences_added:,} sentences of training reviews added as examples")
     return corpus, prepared
 
 

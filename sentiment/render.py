@@ -10,6 +10,8 @@ import zlib
 from html import escape
 from typing import TYPE_CHECKING
 
+from .tokens import SENTENCE_ENDS
+
 if TYPE_CHECKING:  # for annotations only: rendering needs neither torch nor the Hub client
     from .explain import Explanation
 
@@ -86,9 +88,6 @@ def each_way(values: list[float], n: int) -> list[tuple[str, list[int]]]:
     order = sorted(range(len(values)), key=lambda i: values[i])
     return [("towards positive", [i for i in sorted(order, key=lambda i: -values[i]) if values[i] > 0][:n]),
             ("towards negative", [i for i in order if values[i] < 0][:n])]
-
-
-SENTENCE_ENDS = (".", "!", "?", "...", "…")
 
 
 def sentences(e: Explanation) -> list[range]:

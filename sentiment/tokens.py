@@ -10,6 +10,9 @@ from dataclasses import dataclass
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,40}>|&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,5}|[A-Za-z]{2,8});")
 
 
+SENTENCE_ENDS = (".", "!", "?", "...", "…")  # tokens that close a sentence
+
+
 @dataclass(frozen=True)
 class Tokenized:
     """A review's tokens (lower-cased, as the model sees them) and their spans in the original text."""

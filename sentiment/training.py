@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from . import checkpoint
 from .batching import Dataset
-from .config import TrainConfig
+from .config import TrainConfig, with_new_settings
 from .cpu_lstm import prepare_for_training
 from .errors import SettingsError
 from .model import BiLSTMClassifier
@@ -248,7 +248,8 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
     if resume:
         if not checkpoint.exists(state_dir / "last"):
             raise SettingsError(f"No checkpoint to resume from in {state_dir / 'last'}; start afresh.")
-        differences = changed_settings(checkpoint.read_progress(state_dir / "last").get("config"), progress["config"])
+        saved = checkpoint.read_progress(state_dir / "last").get("config")
+        differences = changed_settings(with_new_settings(saved) if saved else None, progress["config"])
         if differences:
             raise SettingsError(f"The checkpoint in {state_dir / 'last'} was written with other settings "
                                 f"({'; '.join(differences)}); resume with the same settings, or start afresh.")

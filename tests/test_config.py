@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import train
-from sentiment.config import preset
+from sentiment.config import preset, with_new_settings
 
 # The presets as train.py built them before settings got one name each (asdict of the earlier TrainConfig),
 # written in today's names: vocab_size (words kept) -> max_words, lm_* -> lm.*; weight_decay 0.0 and
@@ -23,13 +23,13 @@ BEFORE = {
              "adversarial": ADVERSARIAL,
              "max_words": 10000, "batch_size": 30, "epochs": 10, "lr": 0.001, "lr_schedule": "constant", "clip": 0.0,
              "keep_best": "loss", "patience": 0, "valid_fraction": 0.1, "valid_split": "review", "train_limit": 0,
-             "identity_substitution": 0.0, "seed": 123, "amp": False},
+             "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123, "amp": False},
     "default": {"model": {**MODEL, "pooling": "max+mean", "max_tokens": 800, "truncate": "head+tail",
                           "num_layers": 1, "normalize_embeddings": True}, "lm": LM,
                 "adversarial": {**ADVERSARIAL, "at_epsilon": 5.0},
                 "max_words": 25000, "batch_size": 64, "epochs": 4, "lr": 0.002, "lr_schedule": "cosine",
                 "clip": 5.0, "keep_best": "accuracy", "patience": 0, "valid_fraction": 0.1, "valid_split": "movie",
-                "train_limit": 0, "identity_substitution": 0.0, "seed": 123, "amp": False},
+                "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123, "amp": False},
 }
 
 
@@ -59,7 +59,7 @@ def test_the_default_preset_is_the_bundled_models_recipe():
     shipped = json.loads((Path(train.__file__).parent / "sentiment" / "pretrained" / "metrics.json").read_text())
     recipe = asdict(train.config_from_args(train.parse_args([])))
     recipe["model"]["vocab_size"] = shipped["config"]["model"]["vocab_size"]  # set from the vocabulary built
-    assert recipe == shipped["config"]
+    assert recipe == with_new_settings(shipped["config"])  # settings added since it was trained: their defaults
 
 
 def test_the_readmes_flags_for_model_v1_rebuild_its_recipe():
@@ -69,4 +69,12 @@ def test_the_readmes_flags_for_model_v1_rebuild_its_recipe():
         "model": {**MODEL, "pooling": "max+mean", "max_tokens": 800, "truncate": "head+tail"}, "lm": LM,
         "adversarial": ADVERSARIAL, "max_words": 25000, "batch_size": 64, "epochs": 5, "lr": 0.002,
         "lr_schedule": "cosine", "clip": 5.0, "keep_best": "loss", "patience": 0, "valid_fraction": 0.1,
-        "valid_split": "review", "train_limit": 0, "identity_substitution": 0.0, "seed": 123, "amp": False}
+        "valid_split": "review", "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123, "amp": False}
+
+
+def test_a_config_stored_before_a_setting_existed_gets_its_default():
+    """Checkpoints and metrics.json written before `sentence_share` existed still resume and compare equal."""
+    stored = asdict(preset("seed", epochs=3))
+    del stored["sentence_share"], stored["model"]["truncate"]
+    filled = with_new_settings(stored)
+    assert filled == asdict(preset("seed", epochs=3))  # the stored epochs kept, the missing settings' defaults added
