@@ -70,8 +70,8 @@ def sentence_ends(words: list[str]) -> np.ndarray:
 
 
 def sentences(seq: np.ndarray, is_end: np.ndarray, shortest: int, longest: int) -> list[np.ndarray]:
-    """A review's sentences of `shortest` to `longest` tokens: runs of its tokens (ids into `is_end`) each closed
-    by its first sentence end after a word ("Wow!!" is one sentence), the last run closed by the review's end."""
+    """A review's sentences of `shortest` to `longest` tokens: runs of its tokens (ids into `is_end`), each closed
+    by a run of sentence ends ("Wow!!" is one sentence), the last one by the review's end."""
     end = is_end[seq]
     cuts = np.flatnonzero(end[:-1] & ~end[1:]) + 1  # after the last end mark of each run of them
     return [s for s in np.split(seq, cuts) if shortest <= len(s) <= longest]
