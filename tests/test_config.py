@@ -69,7 +69,8 @@ def test_the_readmes_flags_for_model_v1_rebuild_its_recipe():
         "model": {**MODEL, "pooling": "max+mean", "max_tokens": 800, "truncate": "head+tail"}, "lm": LM,
         "adversarial": ADVERSARIAL, "max_words": 25000, "batch_size": 64, "epochs": 5, "lr": 0.002,
         "lr_schedule": "cosine", "clip": 5.0, "keep_best": "loss", "patience": 0, "valid_fraction": 0.1,
-        "valid_split": "review", "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123, "amp": False}
+        "valid_split": "review", "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123,
+        "amp": False}
 
 
 def test_a_config_stored_before_a_setting_existed_gets_its_default():
