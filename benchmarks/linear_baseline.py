@@ -14,10 +14,15 @@ from sentiment.config import preset
 from sentiment.data import split_rows
 
 
+def text(c, tokens) -> str:
+    """Token ids of corpus `c` as the BiLSTM reads them (cleaned, lower-cased spaCy tokens), joined by spaces."""
+    return " ".join(c.types[t] for t in tokens)
+
+
 def texts(c, split: str, rows) -> list[str]:
-    """The reviews as the BiLSTM reads them (cleaned, lower-cased spaCy tokens), joined by spaces."""
+    """Reviews `rows` of a split, each as `text`."""
     s = c.splits[split]
-    return [" ".join(c.types[t] for t in s.review(i)) for i in rows]
+    return [text(c, s.review(i)) for i in rows]
 
 
 @dataclass

@@ -1,9 +1,8 @@
 """Short snippets: a BiLSTM (the bundled one by default) against the linear baseline on single sentences cut from
 the 25,000 test reviews (or the validation reviews: `--split valid`), and on the whole reviews. Independent test
 sets hold short snippets (a critic's one-line verdict) where IMDB's reviews are long; this shows how each model
-reads one sentence alone. Each sentence takes its review's
-label, though some (a plot summary, "I rented it last week") carry none of it: accuracies fall for both models and
-compare only with each other. Both read the same tokens; the baseline (linear_baseline.py) is fitted on the
+reads one sentence alone. Each sentence takes its review's label, though some (a plot summary, "I rented it last
+week") carry none of it: accuracies fall for both models and compare only with each other. Both read the same tokens; the baseline (linear_baseline.py) is fitted on the
 default preset's training reviews, with C chosen on its validation reviews (split by movie).
 Needs `pip install -r benchmarks/requirements.txt`."""
 
@@ -13,7 +12,7 @@ import numpy as np
 import torch
 
 from common import corpus, data_args
-from linear_baseline import fit
+from linear_baseline import fit, text
 from sentiment import load_model
 from sentiment.augment import sentence_ends, sentences
 from sentiment.batching import Dataset, truncate
@@ -61,7 +60,7 @@ def main():
         evaluate(clf.model, Dataset(ids, labels.astype(np.float32), Vocab.pad_id), torch.device("cpu"),
                  logits_out=logits, desc=name)
         bilstm = (logits > 0) == labels
-        linear = baseline.predict([" ".join(c.types[t] for t in s) for s in texts]) == labels
+        linear = baseline.predict([text(c, s) for s in texts]) == labels
         d = 100 * (bilstm.astype(float) - linear)  # paired: the same texts
         print(f"{name:<16}{len(texts):>8,}{np.mean([len(t) for t in texts]):>9.1f}{100 * bilstm.mean():>8.2f}%"
               f"{100 * linear.mean():>9.2f}%{d.mean():>+12.2f} ({d.std() / np.sqrt(len(d)):.2f})")
