@@ -86,7 +86,8 @@ def main():
                "state shares (top layer; the page's second view)": lambda ids: state_shares(model, ids),
                "gradient x input": lambda ids: grad_x_input(model, ids)}
     for steps in map(int, args.ig_steps.split(",")):
-        methods[f"integrated gradients ({steps} steps)"] = lambda ids, steps=steps: integrated_gradients(model, ids, steps)
+        methods[f"integrated gradients ({steps} steps)"] = (
+            lambda ids, steps=steps: integrated_gradients(model, ids, steps))
     methods["occlusion (one token deleted at a time)"] = lambda ids: occlusion(model, ids)
     methods["random"] = lambda ids: rng.normal(size=len(ids))
     rng = np.random.default_rng(1)

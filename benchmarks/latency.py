@@ -26,7 +26,8 @@ def main():
     test = c.splits["test"]
     words = [c.types[i] for i in test.review(0)] + [c.types[i] for i in test.review(1)]
     print(f"model: {clf.describe()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"{'tokens':>7} {'read':>5} | {'forward p50':>11} {'p95':>7} | {'predict p50':>11} | {'explain p50':>11} {'p95':>7} | explain/forward")
+    print(f"{'tokens':>7} {'read':>5} | {'forward p50':>11} {'p95':>7} | {'predict p50':>11} | "
+          f"{'explain p50':>11} {'p95':>7} | explain/forward")
     for n in (50, 250, 1000):
         text = review_of(words, n)
         tok, _ = clf.tokenize(text)

@@ -2,8 +2,9 @@
 the 25,000 test reviews (or the validation reviews: `--split valid`), and on the whole reviews. Independent test
 sets hold short snippets (a critic's one-line verdict) where IMDB's reviews are long; this shows how each model
 reads one sentence alone. Each sentence takes its review's label, though some (a plot summary, "I rented it last
-week") carry none of it: accuracies fall for both models and compare only with each other. Both read the same tokens; the baseline (linear_baseline.py) is fitted on the
-default preset's training reviews, with C chosen on its validation reviews (split by movie).
+week") carry none of it: accuracies fall for both models and compare only with each other. Both read the same
+tokens; the baseline (linear_baseline.py) is fitted on the default preset's training reviews, with C chosen on its
+validation reviews (split by movie).
 Needs `pip install -r benchmarks/requirements.txt`."""
 
 import time

@@ -78,6 +78,7 @@ def embedding_matrix(path: str | Path, vocab: Vocab, dim: int, token_counts: np.
             has[i] = True
     matrix[[vocab.unk_id, vocab.pad_id]] = 0.0
     words = len(vocab) - 2
-    token_share = float(token_counts[has].sum() / max(token_counts.sum(), 1)) if token_counts is not None else float("nan")
+    token_share = (float(token_counts[has].sum() / max(token_counts.sum(), 1)) if token_counts is not None
+                   else float("nan"))
     coverage = Coverage(int(has.sum()) / max(words, 1), token_share, int(has.sum()), words)
     return matrix, coverage

@@ -38,7 +38,8 @@ def fewest_to_flip(clf: SentimentClassifier, e: Explanation, limit: int = 20) ->
     `e.contributions`), and return the first set whose removal flips it; None if none up to `limit` does. All the
     shortened reviews are scored in one batch."""
     sign = 1 if e.probability >= 0.5 else -1
-    ranked = sorted((i for i, c in enumerate(e.contributions) if sign * c > 0), key=lambda i: -sign * e.contributions[i])
+    ranked = sorted((i for i, c in enumerate(e.contributions) if sign * c > 0),
+                    key=lambda i: -sign * e.contributions[i])
     candidates = [(ranked[:k], without(e.text, e.spans, ranked[:k])) for k in range(1, min(limit, len(ranked)) + 1)]
     candidates = [(removed, text) for removed, text in candidates if clf.tokenize(text)[0].tokens]  # not all gone
     if not candidates:

@@ -228,7 +228,8 @@ def test_browser_first_visit_views_and_empty_input(server):
     with browser_page(server) as page:
         page.locator(".review .tok").first.wait_for(timeout=30_000)  # without any click
         assert "Word scores plus bias terms" in page.locator(".legend").first.inner_text()
-        padding = page.eval_on_selector(".review .tok", "e => getComputedStyle(e).paddingLeft + getComputedStyle(e).paddingRight")
+        padding = page.eval_on_selector(".review .tok",
+                                        "e => getComputedStyle(e).paddingLeft + getComputedStyle(e).paddingRight")
         assert padding == "0px0px"  # "father's" reads as one word, not "father 's"
         ticks = page.locator("svg.curve text[text-anchor=middle]").all_text_contents()
         assert ticks and all(t.isdigit() for t in ticks)

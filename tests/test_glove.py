@@ -14,7 +14,8 @@ from sentiment.vocab import Vocab
 @pytest.mark.parametrize("fmt", ["txt", "gz", "xz", "zip"])
 def test_every_format_reads_the_same(fmt, glove_txt, tmp_path):
     text = glove_txt.read_bytes()
-    path = {"txt": glove_txt, "gz": tmp_path / "g.txt.gz", "xz": tmp_path / "g.txt.xz", "zip": tmp_path / "glove.6B.zip"}[fmt]
+    path = {"txt": glove_txt, "gz": tmp_path / "g.txt.gz", "xz": tmp_path / "g.txt.xz",
+            "zip": tmp_path / "glove.6B.zip"}[fmt]
     if fmt == "gz":
         path.write_bytes(gzip.compress(text))
     elif fmt == "xz":

@@ -16,7 +16,8 @@ def explanation(text: str, words: list[str]) -> Explanation:
 
 
 def test_without_cuts_tokens_and_their_space_and_keeps_the_rest_as_written():
-    e = explanation("It was not bad, at all.\nReally.", ["It", "was", "not", "bad", ",", "at", "all", ".", "Really", "."])
+    e = explanation("It was not bad, at all.\nReally.",
+                    ["It", "was", "not", "bad", ",", "at", "all", ".", "Really", "."])
     assert without(e.text, e.spans, [2]) == "It was bad, at all.\nReally."
     assert without(e.text, e.spans, [2, 3]) == "It was, at all.\nReally."
     assert without(e.text, e.spans, [0]) == "was not bad, at all.\nReally."
