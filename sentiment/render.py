@@ -25,6 +25,7 @@ UNIT_LOW = (100, 116, 139)  # slate: below zero
 FIXED_SCALE = 2.0  # logit units drawn in full colour on the fixed scale: alone, such a word multiplies the odds by 7.4
 FAINTEST = 0.12  # the least opacity of a coloured token, so that faint tints stay visible on a dark page
 BLANK_BELOW = 0.02  # scores under this share of the scale stay uncoloured
+SHORT = 20  # tokens: 99.98% of IMDB's training reviews are at least this long; shorter texts get a caveat
 VIEWS = {"words": "Words: each word's relevance, carried down through the whole LSTM",
          "states": "States: each position's share, read from the top layer's states"}
 
@@ -317,6 +318,9 @@ def notes(e: Explanation) -> str:
     if e.unknown_share >= 0.5:
         out.append(f"{100 * e.unknown_share:.0f}% of the words are unknown to the model (it knows English movie "
                    "reviews), so this verdict means little.")
+    elif len(e.tokens) < SHORT:
+        out.append(f"The model learned from whole reviews, nearly all of them {SHORT} tokens or longer; on a text "
+                   "this short its probability is often extreme, and less often right.")
     return " ".join(out)
 
 

@@ -39,6 +39,7 @@ def test_analyze_outputs(clf):
     assert review.count('class="tok"') == len(e.tokens) == curve.count("<title>")
     assert f"P(positive) {e.probability:.3f}</title>" in curve.split("<title>")[-1]  # the curve ends at the verdict
     assert "unit" in units
+    assert "on a text this short" in note and app.analyze(clf, app.EXAMPLES[1])[4] == ""  # 15 tokens; 36
     states = app.analyze(clf, app.EXAMPLES[3], view="states")[1]
     assert "State shares plus bias" in states and states != html
 

@@ -4,8 +4,9 @@ import struct
 import zlib
 
 from sentiment.explain import Explanation, Unit
-from sentiment.render import (NEGATIVE, POSITIVE, UNIT_HIGH, UNIT_LOW, _ticks, curve, highlight, legend, score_color,
-                              sentence_ranking, sentences, strongest, top_words, units_view, verdict, histogram)
+from sentiment.render import (NEGATIVE, POSITIVE, SHORT, UNIT_HIGH, UNIT_LOW, _ticks, curve, highlight, legend, notes,
+                              score_color, sentence_ranking, sentences, strongest, top_words, units_view, verdict,
+                              histogram)
 
 
 def explanation(text, tokens, spans, contributions):
@@ -143,3 +144,13 @@ def test_histogram_counts_each_bin_and_colours_each_side():
     bars = re.findall(r'fill="rgb\((\d+), (\d+), (\d+)\)"', svg)
     assert bars[0] == ("234", "88", "12") and bars[9] == ("37", "99", "235")  # orange below 0.5, blue above
     assert "(0 in all)" in histogram([])
+
+
+def test_notes_warn_of_short_texts_and_unknown_words_once():
+    short = explanation("Not bad.", ["not", "bad", "."], [(0, 3), (4, 7), (7, 8)], [0.5, -1.0, 0.0])
+    assert "this short" in notes(short)
+    n = SHORT
+    long = explanation("a " * n, ["a"] * n, [(2 * i, 2 * i + 1) for i in range(n)], [0.0] * n)
+    assert notes(long) == ""
+    short.unknown_share = 0.6  # the unknown words are the stronger reason to doubt it: one caveat, not two
+    assert notes(short).startswith("60% of the words are unknown") and "short" not in notes(short)
