@@ -255,8 +255,10 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
                                 f"({'; '.join(differences)}); resume with the same settings, or start afresh.")
         progress = checkpoint.load(state_dir / "last", model, optimizer, scheduler, device)
         log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']}")
-    patience_left = cfg.patience
     while progress["epoch"] < cfg.epochs:
+        if out_of_patience(progress, cfg.patience):  # checked here, so that a resumed run counts earlier epochs
+            log(f"no better validation {cfg.keep_best} for {cfg.patience} epochs; stopping early")
+            break
         epoch = progress["epoch"] + 1
         done = Progress()
         batches = itertools.islice(epoch_batches(train, cfg, epoch, unlabelled), progress["batch"], None)
@@ -289,9 +291,11 @@ def fit(model: BiLSTMClassifier, train: Dataset, valid: Dataset, cfg: TrainConfi
         log(f"epoch {epoch:2d} | train loss {stats.loss:.4f} acc {stats.accuracy:.4f} | valid loss {val.loss:.4f} "
             f"acc {val.accuracy:.4f} | {stats.tokens_per_second:,.0f} tokens/s | {stats.seconds:.0f} s"
             + (" *" if improved else ""))
-        patience_left = cfg.patience if improved else patience_left - 1
-        if cfg.patience and patience_left <= 0:
-            log(f"no better validation {cfg.keep_best} for {cfg.patience} epochs; stopping early")
-            break
     checkpoint.load_weights(state_dir / "best", model)
     return progress
+
+
+def out_of_patience(progress: dict, patience: int) -> bool:
+    """Whether `patience` epochs (0: no limit) have passed since the best one, by the run's saved progress."""
+    best = progress["best_epoch"]
+    return bool(patience) and best is not None and progress["epoch"] - best >= patience

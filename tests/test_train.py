@@ -208,3 +208,41 @@ def test_run_epoch_figures_equal_a_direct_computation():
     assert stats.loss == pytest.approx(loss, abs=1e-5)
     assert stats.accuracy == int(((direct > 0).float() == labels).sum()) / 37
     assert (stats.examples, stats.tokens) == (37, int(data.lengths.sum()))
+
+
+def test_patience_counts_the_epochs_before_a_resumption(tmp_path, monkeypatch, interrupt_step):
+    """Stopping early depends on the epochs since the best one, whether or not the run was interrupted between."""
+    import numpy as np
+
+    from sentiment import training
+    from sentiment.batching import Dataset
+    from sentiment.model import BiLSTMClassifier, ModelConfig
+
+    valid_losses = [0.5, 0.4, 0.45, 0.46, 0.47, 0.3]  # best at epoch 2; patience 2 stops after epoch 4
+    rng = np.random.default_rng(0)
+    data = Dataset([rng.integers(2, 30, n) for n in rng.integers(1, 12, 8)], np.ones(8, np.float32), pad_id=1)
+    cfg = preset("seed", epochs=len(valid_losses), batch_size=4, patience=2)  # 2 batches an epoch
+
+    def run(state_dir, resume=False):
+        torch.manual_seed(0)
+        model = BiLSTMClassifier(ModelConfig(vocab_size=30, embedding_dim=5, hidden_size=6))
+        return training.fit(model, data, data, cfg, torch.device("cpu"), state_dir, resume=resume, log=lambda *a: None)
+
+    def fake_validation(losses):
+        stats = iter(training.EpochStats(loss, 0.5, 8, 40, 0.0) for loss in losses)
+        monkeypatch.setattr(training, "evaluate", lambda *a, **k: next(stats))
+
+    fake_validation(valid_losses)
+    straight = run(tmp_path / "straight")
+    assert (straight["epoch"], straight["best_epoch"]) == (4, 2)
+
+    fake_validation(valid_losses)  # one sequence across the interruption: epochs 1-3 use the first three losses
+    interrupt_step(8)  # epoch 4's second batch
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "broken")
+    interrupt_step(None)
+    resumed = run(tmp_path / "broken", resume=True)
+    assert (resumed["epoch"], resumed["best_epoch"]) == (4, 2)
+    assert [r["valid_loss"] for r in resumed["history"]] == valid_losses[:4]
+    assert training.out_of_patience({"epoch": 4, "best_epoch": 2}, 2) and not training.out_of_patience(
+        {"epoch": 4, "best_epoch": 2}, 0)
