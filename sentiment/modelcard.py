@@ -49,6 +49,18 @@ def render(metrics: dict, repo_id: str | None = None) -> str:
         "Tokens are spaCy's English tokenizer (`spacy.blank(\"en\")`), lower-cased, after removing HTML markup. "
         + split_sentence(cfg) + training_sentence(cfg),
         "",
+        "## Limitations",
+        "",
+        "- It learned from whole reviews, half of them longer than 200 tokens. On a sentence or two it is less "
+        "often right, and often far more confident than it should be.",
+        "- It learned each review's label, not each phrase's meaning: a phrase gets the label of the reviews it "
+        "sits in. IMDB's reviews say \"not bad\" mostly in negative reviews (\"the acting was not bad, but ...\"), "
+        "so a negated negative (\"not bad at all\") reads as negative. Sarcasm fools it too.",
+        "- It knows English movie reviews of IMDB's kind. Misspelt words and other kinds of text are outside what it "
+        "saw.",
+        "- Swapping an identity word (a religion, nationality, race or sexuality) in a neutral sentence can change "
+        "its verdict: the project's README reports how often, for the shipped model.",
+        "",
         "## Training configuration",
         "",
         "```json",

@@ -18,7 +18,7 @@ def test_train_py_writes_a_complete_model_folder(tiny_model_dir):
     assert 0 <= metrics["glove"]["vocab_share"] <= 1 and metrics["data"]["sha256"]
     card = (tiny_model_dir / "README.md").read_text()
     assert "model-index" in card and f"{metrics['test']['accuracy']:.4f}" in card
-    assert "test accuracy (6 reviews)" in card and "(best epoch, 1 reviews)" in card
+    assert "test accuracy (6 reviews)" in card and "(best epoch, 1 reviews)" in card and "## Limitations" in card
     assert not list(tiny_model_dir.glob("*.pt")) and not list(tiny_model_dir.glob("*.bin"))
 
 
