@@ -8,7 +8,7 @@ import numpy as np
 from common import corpus, data_args
 from sentiment import load_model
 from sentiment.config import preset
-from sentiment.data import split_rows
+from sentiment.data import train_valid_rows
 from sentiment.tokens import Tokenizer
 
 PHRASES = ["bad", "not bad", "not bad at all", "wasn't bad", "not that bad", "not terrible", "not boring",
@@ -38,12 +38,11 @@ def main():
     cfg = preset(args.preset)
     c = corpus(args)
     train = c.splits["train"]
-    movies = train.movies if cfg.valid_split == "movie" else None
-    train_rows, _ = split_rows(len(train), cfg.valid_fraction, cfg.seed, movies)
+    train_rows, _ = train_valid_rows(c, cfg)
     in_train = np.zeros(len(train), bool)
     in_train[train_rows] = True
     type_id = {t: i for i, t in enumerate(c.types)}
-    tokenizer = Tokenizer(lowercase=True)
+    tokenizer = Tokenizer(lowercase=True)  # as the corpus was encoded
     clf = load_model(args.model)
     positive = int((train.labels[train_rows] == 1).sum())
     print(f"{len(train_rows):,} training reviews ({args.preset} preset), {positive / len(train_rows):.1%} positive; "

@@ -18,7 +18,7 @@ from sentiment import load_model
 from sentiment.augment import sentence_ends, sentences
 from sentiment.batching import Dataset, truncate
 from sentiment.config import preset
-from sentiment.data import split_rows, vocab_table
+from sentiment.data import train_valid_rows, vocab_table
 from sentiment.training import evaluate
 from sentiment.vocab import Vocab
 
@@ -34,8 +34,7 @@ def main():
     args = p.parse_args()
     cfg = preset(args.preset)
     c = corpus(args)
-    movies = c.splits["train"].movies if cfg.valid_split == "movie" else None
-    train_rows, valid_rows = split_rows(len(c.splits["train"]), cfg.valid_fraction, cfg.seed, movies)
+    train_rows, valid_rows = train_valid_rows(c, cfg)
     start = time.perf_counter()
     baseline = fit(c, train_rows, valid_rows, [float(v) for v in args.cs.split(",")])
     print(f"baseline: C={baseline.C:g} ({time.perf_counter() - start:.0f} s)")

@@ -63,14 +63,19 @@ def encode_rows(corpus: Corpus, split_name: str, rows: np.ndarray, table: np.nda
     return Dataset(seqs, split.labels[rows].astype(np.float32), Vocab.pad_id)
 
 
+def train_valid_rows(corpus: Corpus, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The train split's (training rows, validation rows) as `cfg` splits them: by review or by movie, seeded."""
+    movies = corpus.splits["train"].movies if cfg.valid_split == "movie" else None
+    return split_rows(len(corpus.splits["train"]), cfg.valid_fraction, cfg.seed, movies)
+
+
 def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
     """The vocabulary from the training rows only; every split encoded with it and truncated as configured.
 
     With `cfg.train_limit`, the training part (and the pretraining texts) is a seeded sample of that size; the
     vocabulary still comes from the whole training part, so that a quick run reads the same words as a full one.
     """
-    movies = corpus.splits["train"].movies if cfg.valid_split == "movie" else None
-    train_rows, valid_rows = split_rows(len(corpus.splits["train"]), cfg.valid_fraction, cfg.seed, movies)
+    train_rows, valid_rows = train_valid_rows(corpus, cfg)
     counts = corpus.type_counts(train_rows)
     vocab, table = corpus.vocab(cfg.max_words, counts)
 
