@@ -38,6 +38,9 @@ def parse_args(argv=None):
     t.add_argument("--valid-split", dest="train.valid_split", choices=VALID_SPLITS,
                    help="validation reviews drawn one by one (review) or whole movies at a time (movie)")
     t.add_argument("--seed", dest="train.seed", metavar="SEED", type=int, help="random seed")
+    t.add_argument("--split-seed", dest="train.split_seed", metavar="SEED", type=int,
+                   help="draw the validation split with this seed rather than --seed, so that models of several "
+                        "seeds share one validation set")
     t.add_argument("--amp", dest="train.amp", action="store_true", default=None,
                    help="bfloat16 mixed precision on CUDA")
     t.add_argument("--train-limit", dest="train.train_limit", metavar="TRAIN_LIMIT", type=int,

@@ -64,7 +64,15 @@ class TrainConfig:
     # tokens, drawn with the seed) is added, labelled as its review (augment.py); 0: none
     sentence_share: float = 0.0
     seed: int = 123
+    # the validation split's own seed, so that models of several seeds can share one validation set (to compare or
+    # ensemble them); None: the seed
+    split_seed: int | None = None
     amp: bool = False  # bfloat16 autocast on CUDA
+
+    @property
+    def valid_seed(self) -> int:
+        """The seed that draws the validation split."""
+        return self.seed if self.split_seed is None else self.split_seed
 
     def __post_init__(self):
         for name in ("epochs", "batch_size"):

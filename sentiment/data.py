@@ -64,9 +64,10 @@ def encode_rows(corpus: Corpus, split_name: str, rows: np.ndarray, table: np.nda
 
 
 def train_valid_rows(corpus: Corpus, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The train split's (training rows, validation rows) as `cfg` splits them: by review or by movie, seeded."""
+    """The train split's (training rows, validation rows) as `cfg` splits them: by review or by movie, drawn with
+    its validation seed."""
     movies = corpus.splits["train"].movies if cfg.valid_split == "movie" else None
-    return split_rows(len(corpus.splits["train"]), cfg.valid_fraction, cfg.seed, movies)
+    return split_rows(len(corpus.splits["train"]), cfg.valid_fraction, cfg.valid_seed, movies)
 
 
 def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:

@@ -63,7 +63,8 @@ def test_validation_split_by_movie_keeps_each_movie_on_one_side(tmp_path):
         offset = 10 if polarity == "pos" else 20
         (folder / "train" / f"urls_{polarity}.txt").write_text(
             "".join(f"http://www.imdb.com/title/tt{offset + i // 2:07d}/usercomments\n" for i in range(6)))
-    movies = load_corpus(folder, tmp_path / "c2").splits["train"].movies
+    corpus = load_corpus(folder, tmp_path / "c2")
+    movies = corpus.splits["train"].movies
     assert sorted(set(movies.tolist())) == [10, 11, 12, 20, 21, 22]
     for seed in range(5):
         train, valid = split_rows(len(movies), 0.25, seed, movies)
@@ -71,3 +72,27 @@ def test_validation_split_by_movie_keeps_each_movie_on_one_side(tmp_path):
         assert sorted([*train, *valid]) == list(range(12)) and len(valid) >= 3
     again = [a.tolist() for a in split_rows(12, 0.25, 3, movies)]
     assert [a.tolist() for a in split_rows(12, 0.25, 3, movies)] == again  # seeded: the same split every time
+
+
+def test_the_split_seed_draws_the_validation_split_apart_from_the_seed(tmp_path):
+    """--split-seed: models of several seeds can share one validation set; without it the seed draws the split."""
+    from conftest import write_imdb
+    from sentiment.config import preset
+    from sentiment.corpus import load_corpus
+    from sentiment.data import split_rows, train_valid_rows
+
+    folder = write_imdb(tmp_path / "data")
+    for polarity in ("pos", "neg"):  # twelve movies, one review each
+        offset = 10 if polarity == "pos" else 20
+        (folder / "train" / f"urls_{polarity}.txt").write_text(
+            "".join(f"http://www.imdb.com/title/tt{offset + i:07d}/usercomments\n" for i in range(6)))
+    corpus = load_corpus(folder, tmp_path / "cache")
+    movies = corpus.splits["train"].movies
+
+    def rows(**settings):
+        return [a.tolist() for a in train_valid_rows(corpus, preset("default", valid_fraction=0.25, **settings))]
+
+    assert rows(seed=1) == [a.tolist() for a in split_rows(12, 0.25, 1, movies)]
+    assert rows(seed=1) != rows(seed=2)  # these two seeds draw other movies
+    assert rows(seed=2, split_seed=1) == rows(seed=1) == rows(seed=7, split_seed=1)
+    assert rows(seed=1, split_seed=2) == rows(seed=2)
