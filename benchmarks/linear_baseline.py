@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from common import corpus, data_args
 from sentiment.config import preset
-from sentiment.data import split_rows
+from sentiment.data import train_valid_rows
 
 
 def text(c, tokens) -> str:
@@ -56,14 +56,14 @@ def fit(c, train_rows, valid_rows, cs, log=print) -> Baseline:
 
 def main():
     p = data_args(__doc__)
-    p.add_argument("--preset", default="default", help="whose validation split (fraction and seed) to use")
+    p.add_argument("--preset", default="default",
+                   help="whose split to use: by review or by movie, its fraction and seed")
     p.add_argument("--cs", default="1,4,16,64", help="inverse regularisation strengths tried on validation")
     args = p.parse_args()
     cfg = preset(args.preset)
     c = corpus(args)
     start = time.perf_counter()
-    baseline = fit(c, *split_rows(len(c.splits["train"]), cfg.valid_fraction, cfg.seed),
-                   [float(v) for v in args.cs.split(",")])
+    baseline = fit(c, *train_valid_rows(c, cfg), [float(v) for v in args.cs.split(",")])
     test_rows = np.arange(len(c.splits["test"]))
     test = float((baseline.predict(texts(c, "test", test_rows)) == c.splits["test"].labels[test_rows]).mean())
     print(f"chosen C={baseline.C:g}: validation {100 * baseline.valid_accuracy:.2f}%, test {100 * test:.2f}% "
