@@ -29,7 +29,8 @@ BEFORE = {
                 "adversarial": {**ADVERSARIAL, "at_epsilon": 5.0},
                 "max_words": 25000, "batch_size": 64, "epochs": 4, "lr": 0.002, "lr_schedule": "cosine",
                 "clip": 5.0, "keep_best": "accuracy", "patience": 0, "valid_fraction": 0.1, "valid_split": "movie",
-                "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123, "split_seed": None, "amp": False},
+                "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123, "split_seed": None,
+                "amp": False},
 }
 
 
