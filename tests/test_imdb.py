@@ -63,8 +63,7 @@ def test_validation_split_by_movie_keeps_each_movie_on_one_side(tmp_path):
         offset = 10 if polarity == "pos" else 20
         (folder / "train" / f"urls_{polarity}.txt").write_text(
             "".join(f"http://www.imdb.com/title/tt{offset + i // 2:07d}/usercomments\n" for i in range(6)))
-    corpus = load_corpus(folder, tmp_path / "c2")
-    movies = corpus.splits["train"].movies
+    movies = load_corpus(folder, tmp_path / "c2").splits["train"].movies
     assert sorted(set(movies.tolist())) == [10, 11, 12, 20, 21, 22]
     for seed in range(5):
         train, valid = split_rows(len(movies), 0.25, seed, movies)
