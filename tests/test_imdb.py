@@ -45,6 +45,14 @@ def test_real_archive_counts():
     assert any(r.text.startswith("Bromwell High is a cartoon comedy.") for r in data["train"] if r.id == 0)
 
 
+def write_movie_pages(folder, reviews_per_movie: int) -> None:
+    """train/urls_*.txt for the six reviews of each polarity written by write_imdb: movies 10, 11, ... for the
+    positive ones and 20, 21, ... for the negative ones, `reviews_per_movie` reviews each."""
+    for polarity, offset in (("pos", 10), ("neg", 20)):
+        (folder / "train" / f"urls_{polarity}.txt").write_text("".join(
+            f"http://www.imdb.com/title/tt{offset + i // reviews_per_movie:07d}/usercomments\n" for i in range(6)))
+
+
 def test_validation_split_by_movie_keeps_each_movie_on_one_side(tmp_path):
     """urls_*.txt line i is review id i's movie page; split by movie, no movie has reviews on both sides."""
     import pytest
@@ -59,10 +67,7 @@ def test_validation_split_by_movie_keeps_each_movie_on_one_side(tmp_path):
     assert not without.splits["train"].movies.any()
     with pytest.raises(DataError, match="needs every training review's movie"):
         split_rows(12, 0.25, 0, without.splits["train"].movies)
-    for polarity in ("pos", "neg"):  # six reviews each, two per movie; each polarity its own movies
-        offset = 10 if polarity == "pos" else 20
-        (folder / "train" / f"urls_{polarity}.txt").write_text(
-            "".join(f"http://www.imdb.com/title/tt{offset + i // 2:07d}/usercomments\n" for i in range(6)))
+    write_movie_pages(folder, reviews_per_movie=2)
     movies = load_corpus(folder, tmp_path / "c2").splits["train"].movies
     assert sorted(set(movies.tolist())) == [10, 11, 12, 20, 21, 22]
     for seed in range(5):
@@ -81,10 +86,7 @@ def test_the_split_seed_draws_the_validation_split_apart_from_the_seed(tmp_path)
     from sentiment.data import split_rows, train_valid_rows
 
     folder = write_imdb(tmp_path / "data")
-    for polarity in ("pos", "neg"):  # twelve movies, one review each
-        offset = 10 if polarity == "pos" else 20
-        (folder / "train" / f"urls_{polarity}.txt").write_text(
-            "".join(f"http://www.imdb.com/title/tt{offset + i:07d}/usercomments\n" for i in range(6)))
+    write_movie_pages(folder, reviews_per_movie=1)  # twelve movies
     corpus = load_corpus(folder, tmp_path / "cache")
     movies = corpus.splits["train"].movies
 
