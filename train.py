@@ -5,6 +5,7 @@ import sys
 
 from sentiment import download, hub
 from sentiment.config import KEEP_BEST, PRESETS, SCHEDULES, VALID_SPLITS, TrainConfig, preset
+from sentiment.distill import load_teachers
 from sentiment.errors import DataError, DownloadError, UserError
 from sentiment.model import POOLINGS
 from sentiment.batching import TRUNCATE_MODES
@@ -13,8 +14,8 @@ from sentiment.training import resolve_device
 
 
 def parse_args(argv=None):
-    """Flags named after a setting store it under "model.", "lm.", "adversarial." or "train." (its home in
-    TrainConfig)."""
+    """Flags named after a setting store it under "model.", "lm.", "adversarial.", "distill." or "train." (its
+    home in TrainConfig)."""
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", help="aclImdb_v1.tar.gz, its aclImdb/ folder, or an encoded corpus folder "
                                   "(default: download the archive into the cache folder)")
@@ -82,6 +83,13 @@ def parse_args(argv=None):
                    help="VAT and entropy terms also on N unlabelled reviews per step, 0 for none")
     a.add_argument("--entropy-weight", dest="adversarial.entropy_weight", metavar="WEIGHT", type=float,
                    help="entropy minimisation on the unlabelled reviews, 0 for none")
+    d = p.add_argument_group("distillation on the unlabelled reviews, Hinton et al. 2015 (none by default)")
+    d.add_argument("--teacher", dest="distill.teachers", metavar="MODEL", action="append",
+                   help="a model folder (or Hub repo id) trained on the same validation split, whose probabilities "
+                        "on the unlabelled reviews the model learns to match; repeat it for an ensemble "
+                        "(with --unlabelled-batch-size)")
+    d.add_argument("--distill-weight", dest="distill.weight", metavar="WEIGHT", type=float,
+                   help="of the distillation loss per unlabelled review, against the labelled loss")
     m.add_argument("--normalize-embeddings", dest="model.normalize_embeddings", action=argparse.BooleanOptionalAction,
                    default=None, help="word vectors at mean 0, variance 1 over training frequencies (with "
                    "adversarial training; the default preset's)")
@@ -94,13 +102,13 @@ def parse_args(argv=None):
 
 def config_from_args(args) -> TrainConfig:
     """The preset with every setting given on the command line put in its home."""
-    homes: dict[str, dict] = {"train": {}, "model": {}, "lm": {}, "adversarial": {}}
+    homes: dict[str, dict] = {"train": {}, "model": {}, "lm": {}, "adversarial": {}, "distill": {}}
     for key, value in vars(args).items():
         if "." in key and value is not None:
             home, name = key.split(".")
             homes[home][name] = value
     return preset(args.preset, model=homes["model"], lm=homes["lm"], adversarial=homes["adversarial"],
-                  **homes["train"])
+                  distill=homes["distill"], **homes["train"])
 
 
 def fetch(url: str, cache_dir: str, flag: str) -> str:
@@ -118,10 +126,11 @@ def main(argv=None) -> int:
     try:
         cfg = config_from_args(args)  # settings are checked here, before any data is read
         device = resolve_device(args.device)
+        teachers = load_teachers(cfg.distill.teachers, cfg)  # a wrong folder is told before anything is downloaded
         data = args.data or fetch(download.IMDB_URL, args.cache_dir, "--data")
         vectors = args.vectors or fetch(download.GLOVE_URL, args.cache_dir, "--vectors")
         train_model(cfg, data=data, vectors=vectors, out=out, device=device, cache_dir=args.cache_dir,
-                    resume=args.resume)
+                    resume=args.resume, teachers=teachers)
         if args.push_to_hub:
             print(f"pushed to {hub.push(out, args.push_to_hub)}")
     except UserError as e:  # anything else is a bug, and keeps its traceback

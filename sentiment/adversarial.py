@@ -9,6 +9,8 @@ norm epsilon over the whole sequence of one review (zero at padding):
   random (one power iteration towards the direction that changes the prediction most). Loss: KL(p(s) || p(s + r)),
   with p(s) held fixed. It needs no label, so it also runs on unlabelled reviews.
 - Entropy minimisation (Sachan et al. 2019) on unlabelled reviews: the mean binary entropy of their predictions.
+- Distillation (distill.py) on unlabelled reviews whose labels hold teachers' probabilities: the cross-entropy of
+  the predictions against them.
 
 Use the model's normalised embeddings (ModelConfig.normalize_embeddings), as the paper does, so that epsilon is
 measured against word vectors of unit variance.
@@ -57,9 +59,10 @@ def vat_perturbation(model: BiLSTMClassifier, s: torch.Tensor, lengths: torch.Te
     return epsilon * per_review_unit(g, lengths)
 
 
-def adversarial_objective(cfg: AdversarialConfig):
+def adversarial_objective(cfg: AdversarialConfig, distill_weight: float = 0.0):
     """An objective for training.run_epoch: the classification loss plus the AT, VAT and entropy terms `cfg`
-    asks for, each summed over its reviews (VAT on the labelled batch and on `batch.unlabelled` if any).
+    asks for, each summed over its reviews (VAT on the labelled batch and on `batch.unlabelled` if any), and with
+    `distill_weight` the distillation term on `batch.unlabelled`, whose labels are then the teachers' probabilities.
 
     With AT, it runs the clean loss's backward pass itself (scaled as run_epoch scales the rest): that one pass
     gives the parameters' gradients and the gradient at the embeddings that `at_perturbation` would compute with
@@ -92,6 +95,9 @@ def adversarial_objective(cfg: AdversarialConfig):
                 p = torch.sigmoid(u_logits)
                 entropy = -(p * F.logsigmoid(u_logits) + (1 - p) * F.logsigmoid(-u_logits))
                 loss = loss + cfg.entropy_weight * entropy.sum() / n
+            if distill_weight:
+                soft = F.binary_cross_entropy_with_logits(u_logits, unlabelled.labels, reduction="sum")
+                loss = loss + distill_weight * soft / n
         return Step(loss, count_correct(logits, batch.labels), len(batch.labels), logits)
 
     return objective

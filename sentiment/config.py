@@ -40,12 +40,22 @@ class AdversarialConfig:
 
 
 @dataclass
+class DistillConfig:
+    """Distillation (distill.py): the teachers' mean probability on the unlabelled reviews as a soft target, on the
+    adversarial.unlabelled_batch_size unlabelled reviews that travel with each batch."""
+
+    teachers: list[str] = field(default_factory=list)  # model folders (or Hub repo ids) written by train.py; []: none
+    weight: float = 1.0  # of the soft-target cross-entropy, per unlabelled review, against the labelled loss
+
+
+@dataclass
 class TrainConfig:
     """How a model is trained; stored in metrics.json beside the weights."""
 
     model: ModelConfig = field(default_factory=ModelConfig)  # its vocab_size is set from the vocabulary built
     lm: LMConfig = field(default_factory=LMConfig)
     adversarial: AdversarialConfig = field(default_factory=AdversarialConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
     max_words: int = 10_000  # vocabulary: the most frequent training words, not counting <unk> and <pad>
     batch_size: int = 30
     epochs: int = 10
@@ -90,6 +100,10 @@ class TrainConfig:
                 raise SettingsError(f"adversarial.{name} must not be negative, not {getattr(adv, name)}.")
         if adv.entropy_weight and not adv.unlabelled_batch_size:
             raise SettingsError("entropy_weight works on the unlabelled reviews: set unlabelled_batch_size too.")
+        if self.distill.weight < 0:
+            raise SettingsError(f"distill.weight must not be negative, not {self.distill.weight}.")
+        if self.distill.teachers and not adv.unlabelled_batch_size:
+            raise SettingsError("distillation works on the unlabelled reviews: set unlabelled_batch_size too.")
         for name in ("identity_substitution", "sentence_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise SettingsError(f"{name} is a share, from 0 to 1, not {getattr(self, name)}.")
@@ -111,15 +125,16 @@ PRESETS = {
 
 
 def preset(name: str, *, model: dict | None = None, lm: dict | None = None, adversarial: dict | None = None,
-           **train) -> TrainConfig:
-    """A preset with some settings replaced: `model`, `lm` and `adversarial` hold those of ModelConfig, LMConfig
-    and AdversarialConfig, the keyword arguments those of TrainConfig (e.g. `preset("seed", model={"pooling":
-    "max"}, epochs=3)`)."""
+           distill: dict | None = None, **train) -> TrainConfig:
+    """A preset with some settings replaced: `model`, `lm`, `adversarial` and `distill` hold those of ModelConfig,
+    LMConfig, AdversarialConfig and DistillConfig, the keyword arguments those of TrainConfig (e.g.
+    `preset("seed", model={"pooling": "max"}, epochs=3)`)."""
     if name not in PRESETS:
         raise SettingsError(f"Unknown preset {name!r}; choose from {sorted(PRESETS)}.")
     base = PRESETS[name]
     return replace(base, model=replace(base.model, **(model or {})), lm=replace(base.lm, **(lm or {})),
-                   adversarial=replace(base.adversarial, **(adversarial or {})), **train)
+                   adversarial=replace(base.adversarial, **(adversarial or {})),
+                   distill=replace(base.distill, **(distill or {})), **train)
 
 
 def with_new_settings(saved: dict) -> dict:

@@ -13,11 +13,14 @@ import numpy as np
 import torch
 
 from . import checkpoint, folder
+from .classifier import SentimentClassifier
 from .config import TrainConfig
 from .corpus import Corpus, load_corpus
 from .cpu_lstm import prepare_for_training
 from .data import Prepared, prepare
 from .adversarial import adversarial_objective
+from .batching import Dataset
+from .distill import load_teachers, soft_targets
 from .glove import Coverage, embedding_matrix
 from .lm import pretrain
 from .model import BiLSTMClassifier
@@ -32,12 +35,19 @@ class TrainResult:
 
 
 def train_model(cfg: TrainConfig, *, data: str | Path, vectors: str | Path, out: str | Path,
-                device: torch.device, cache_dir: str | Path, resume: bool = False, log=print) -> TrainResult:
-    """Read the data, build the model, (pretrain,) fit, test once, save the folder."""
+                device: torch.device, cache_dir: str | Path, resume: bool = False, log=print,
+                teachers: list[SentimentClassifier] | None = None) -> TrainResult:
+    """Read the data, build the model, (pretrain,) fit, test once, save the folder. `teachers`: the models
+    cfg.distill.teachers names, if the caller has loaded them already (distill.load_teachers)."""
     started = time.time()
     if device.type == "cpu":
         prepare_for_training()  # first, so that the worker threads torch starts later take the setting (see fit)
+    if teachers is None:
+        teachers = load_teachers(cfg.distill.teachers, cfg)
     corpus, prepared = read_data(cfg, data, cache_dir, log)
+    if teachers:  # the unlabelled reviews labelled with the teachers' mean probability
+        targets = soft_targets(teachers, corpus, "unsup", device, log)
+        prepared.unlabelled = Dataset(prepared.unlabelled.seqs, targets, prepared.unlabelled.pad_id)
     cfg = replace(cfg, model=replace(cfg.model, vocab_size=len(prepared.vocab)))  # the model's size, as built
     model, coverage = build_model(cfg, prepared, vectors, device, log)
     states = Path(out) / "checkpoints"
@@ -47,7 +57,8 @@ def train_model(cfg: TrainConfig, *, data: str | Path, vectors: str | Path, out:
             f"({int(prepared.lm_train.lengths.sum()):,} tokens) for {cfg.lm.epochs} epochs")
         pretraining = pretrain(model, prepared.lm_train, prepared.lm_valid, cfg, device, states / "lm", resume, log)
         resume = resume and checkpoint.exists(states / "last")  # interrupted while pretraining: fine-tune afresh
-    objective = adversarial_objective(cfg.adversarial) if cfg.adversarial.active else classify
+    distill = cfg.distill.weight if cfg.distill.teachers else 0.0
+    objective = adversarial_objective(cfg.adversarial, distill) if cfg.adversarial.active or distill else classify
     progress = fit(model, prepared.train, prepared.valid, cfg, device, states, resume, log, objective,
                    prepared.unlabelled)
     valid, test = score(model, prepared, device, log)
