@@ -5,6 +5,7 @@ import sys
 
 from sentiment import download, hub
 from sentiment.config import KEEP_BEST, PRESETS, SCHEDULES, VALID_SPLITS, TrainConfig, preset
+from sentiment.cpu_lstm import prepare_for_training
 from sentiment.distill import load_teachers
 from sentiment.errors import DataError, DownloadError, UserError
 from sentiment.model import POOLINGS
@@ -126,6 +127,8 @@ def main(argv=None) -> int:
     try:
         cfg = config_from_args(args)  # settings are checked here, before any data is read
         device = resolve_device(args.device)
+        if device.type == "cpu":
+            prepare_for_training()  # before the teachers load, so that torch's worker threads start with it
         teachers = load_teachers(cfg.distill.teachers, cfg)  # a wrong folder is told before anything is downloaded
         data = args.data or fetch(download.IMDB_URL, args.cache_dir, "--data")
         vectors = args.vectors or fetch(download.GLOVE_URL, args.cache_dir, "--vectors")

@@ -1,0 +1,63 @@
+"""An ensemble of BiLSTMs against each of its models, on the validation reviews they share: is distilling it into
+one model (`train.py --teacher`) worth a run? The models must have been validated on the same split (`train.py
+--split-seed`); the ensemble predicts the mean of their probabilities. `--linear` adds the linear baseline
+(linear_baseline.py, fitted on the same split) as one more member, a model that errs differently. `--test` scores
+the test split too, once, for the record: choose on validation. `--linear` needs `pip install -r requirements.txt`
+here."""
+
+import numpy as np
+
+from common import corpus, data_args
+from sentiment.config import preset
+from sentiment.data import train_valid_rows
+from sentiment.distill import load_teachers, logits_on, mean_probability, split_of
+from sentiment.training import resolve_device
+
+
+def compare(name: str, labels: np.ndarray, probabilities: list[np.ndarray], sources: list[str]) -> None:
+    """Accuracy of each model and of the ensemble, and the ensemble's gain over the best model with its paired
+    standard error."""
+    right = [(p > 0.5) == (labels > 0.5) for p in probabilities]
+    ensemble = (np.mean(probabilities, axis=0) > 0.5) == (labels > 0.5)
+    print(f"\n{name}: {len(labels):,} reviews")
+    best = int(np.argmax([r.mean() for r in right]))
+    for i, (source, r) in enumerate(zip(sources, right)):
+        differs = "the best" if i == best else f"disagrees with the best on {100 * np.mean(r != right[best]):.1f}%"
+        print(f"  {100 * r.mean():6.2f}%  {source} ({differs})")
+    gain = ensemble.astype(float) - right[best]
+    print(f"  {100 * ensemble.mean():6.2f}%  ensemble (mean probability): {100 * gain.mean():+.2f} points over "
+          f"the best model (s.e. {100 * gain.std(ddof=1) / np.sqrt(len(gain)):.2f})")
+
+
+def main():
+    p = data_args(__doc__)
+    p.add_argument("models", nargs="+", help="model folders (or Hub repo ids) written by train.py")
+    p.add_argument("--preset", default="default", help="the preset whose validation split the models share")
+    p.add_argument("--split-seed", type=int, help="the split's seed, if not the preset's seed")
+    p.add_argument("--linear", action="store_true", help="add the linear baseline to the ensemble")
+    p.add_argument("--test", action="store_true", help="score the 25,000 test reviews too")
+    args = p.parse_args()
+    cfg = preset(args.preset, split_seed=args.split_seed)
+    clfs = load_teachers(args.models, cfg)  # refuses a model validated on another split
+    c = corpus(args)
+    train_rows, valid_rows = train_valid_rows(c, cfg)
+    device = resolve_device("auto")
+    print(f"validation split: {split_of(cfg)}")
+    names, linear = list(args.models), None
+    if args.linear:
+        from linear_baseline import fit, texts  # scikit-learn: only with --linear
+
+        linear = fit(c, train_rows, valid_rows, [1.0, 4.0, 16.0, 64.0], log=lambda *a: None)
+        names.append(f"linear baseline (C={linear.C:g})")
+    splits = [("validation", "train", valid_rows)]
+    if args.test:
+        splits.append(("test", "test", np.arange(len(c.splits["test"]))))
+    for name, split, rows in splits:
+        probabilities = [mean_probability([logits_on(clf, c, split, rows, device)]) for clf in clfs]
+        if linear is not None:
+            probabilities.append(linear.model.predict_proba(linear.vectorizer.transform(texts(c, split, rows)))[:, 1])
+        compare(name, c.splits[split].labels[rows], probabilities, names)
+
+
+if __name__ == "__main__":
+    main()
