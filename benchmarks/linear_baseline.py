@@ -25,6 +25,9 @@ def texts(c, split: str, rows) -> list[str]:
     return [text(c, s.review(i)) for i in rows]
 
 
+CS = "1,4,16,64"  # the inverse regularisation strengths tried on validation, unless --cs says otherwise
+
+
 @dataclass
 class Baseline:
     vectorizer: TfidfVectorizer
@@ -36,7 +39,7 @@ class Baseline:
         return self.model.predict(self.vectorizer.transform(texts_))
 
 
-def fit(c, train_rows, valid_rows, cs, log=print) -> Baseline:
+def fit(c, train_rows, valid_rows, cs: str = CS, log=print) -> Baseline:
     """TF-IDF 1-2 grams + logistic regression on training rows `train_rows`, C chosen on `valid_rows`."""
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
     x_train = vectorizer.fit_transform(texts(c, "train", train_rows))
@@ -45,7 +48,7 @@ def fit(c, train_rows, valid_rows, cs, log=print) -> Baseline:
     log(f"{len(train_rows):,} training, {len(valid_rows):,} validation reviews; "
         f"{x_train.shape[1]:,} features (1-2 grams seen in at least 2 training reviews)")
     best = None
-    for C in cs:
+    for C in (float(v) for v in cs.split(",")):
         model = LogisticRegression(C=C, max_iter=2000).fit(x_train, y_train)
         valid = float((model.predict(x_valid) == y_valid).mean())
         log(f"C={C:g}: validation accuracy {100 * valid:.2f}%")
@@ -58,12 +61,12 @@ def main():
     p = data_args(__doc__)
     p.add_argument("--preset", default="default",
                    help="whose split to use: by review or by movie, its fraction and seed")
-    p.add_argument("--cs", default="1,4,16,64", help="inverse regularisation strengths tried on validation")
+    p.add_argument("--cs", default=CS, help="inverse regularisation strengths tried on validation")
     args = p.parse_args()
     cfg = preset(args.preset)
     c = corpus(args)
     start = time.perf_counter()
-    baseline = fit(c, *train_valid_rows(c, cfg), [float(v) for v in args.cs.split(",")])
+    baseline = fit(c, *train_valid_rows(c, cfg), args.cs)
     test_rows = np.arange(len(c.splits["test"]))
     test = float((baseline.predict(texts(c, "test", test_rows)) == c.splits["test"].labels[test_rows]).mean())
     print(f"chosen C={baseline.C:g}: validation {100 * baseline.valid_accuracy:.2f}%, test {100 * test:.2f}% "

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from common import corpus, data_args
-from linear_baseline import fit, text
+from linear_baseline import CS, fit, text
 from sentiment import load_model
 from sentiment.augment import sentence_ends, sentences
 from sentiment.batching import Dataset, truncate
@@ -28,7 +28,7 @@ def main():
     p.add_argument("--model", help="model folder (default: the bundled model)")
     p.add_argument("--split", choices=("test", "valid"), default="test", help="whose reviews to cut sentences from")
     p.add_argument("--preset", default="default", help="whose training and validation reviews to use")
-    p.add_argument("--cs", default="1,4,16,64", help="the baseline's inverse regularisation strengths")
+    p.add_argument("--cs", default=CS, help="the baseline's inverse regularisation strengths")
     p.add_argument("--shortest", type=int, default=4, help="fewest tokens in a sentence kept")
     p.add_argument("--longest", type=int, default=40, help="most tokens in a sentence kept")
     args = p.parse_args()
@@ -36,7 +36,7 @@ def main():
     c = corpus(args)
     train_rows, valid_rows = train_valid_rows(c, cfg)
     start = time.perf_counter()
-    baseline = fit(c, train_rows, valid_rows, [float(v) for v in args.cs.split(",")])
+    baseline = fit(c, train_rows, valid_rows, args.cs)
     print(f"baseline: C={baseline.C:g} ({time.perf_counter() - start:.0f} s)")
 
     split = c.splits["train" if args.split == "valid" else "test"]
