@@ -7,7 +7,7 @@ from sentiment import download, hub
 from sentiment.config import KEEP_BEST, PRESETS, SCHEDULES, VALID_SPLITS, TrainConfig, preset
 from sentiment.cpu_lstm import prepare_for_training
 from sentiment.distill import load_teachers
-from sentiment.errors import DataError, DownloadError, UserError
+from sentiment.errors import DataError, DownloadError, SettingsError, UserError
 from sentiment.model import POOLINGS
 from sentiment.batching import TRUNCATE_MODES
 from sentiment.pipeline import train_model
@@ -108,6 +108,8 @@ def config_from_args(args) -> TrainConfig:
         if "." in key and value is not None:
             home, name = key.split(".")
             homes[home][name] = value
+    if "weight" in homes["distill"] and not homes["distill"].get("teachers"):
+        raise SettingsError("--distill-weight weighs what the teachers teach: give --teacher too.")
     return preset(args.preset, model=homes["model"], lm=homes["lm"], adversarial=homes["adversarial"],
                   distill=homes["distill"], **homes["train"])
 

@@ -6,24 +6,30 @@ each model reading them through its own vocabulary and truncation.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import torch
+from safetensors.torch import load_file, save_file
 
 from .classifier import SentimentClassifier, load_model
 from .config import TrainConfig, with_new_settings
 from .corpus import Corpus
 from .data import encode_rows, vocab_table
 from .errors import SettingsError
-from .training import evaluate
+from .training import evaluate, logits_only
 
 
 def logits_on(clf: SentimentClassifier, corpus: Corpus, split: str, rows: np.ndarray, device: torch.device,
               batch_size: int = 128) -> np.ndarray:
-    """(len(rows),) one model's logit for reviews `rows` of a split of the corpus."""
+    """(len(rows),) one model's logit for reviews `rows` of a split of the corpus (labelled or not: nothing is
+    scored)."""
     dataset = encode_rows(corpus, split, rows, vocab_table(corpus, clf.vocab), clf.config)
     out = np.zeros(len(rows), dtype=np.float32)
     with torch.no_grad():
-        evaluate(clf.model.to(device), dataset, device, batch_size, desc=f"{clf.source} on {split}", logits_out=out)
+        evaluate(clf.model.to(device), dataset, device, batch_size, desc=f"{clf.source} on {split}", logits_out=out,
+                 objective=logits_only)
     return out
 
 
@@ -70,4 +76,21 @@ def soft_targets(teachers: list[SentimentClassifier], corpus: Corpus, split: str
     confident = float(np.mean(np.abs(targets - 0.5) > 0.4))
     log(f"{len(teachers)} teacher(s) labelled {len(rows):,} {split} reviews: {100 * np.mean(targets > 0.5):.1f}% "
         f"positive, {100 * confident:.1f}% with a probability below 0.1 or above 0.9")
+    return targets
+
+
+def run_targets(teachers: list[SentimentClassifier], corpus: Corpus, state_dir: str | Path, resume: bool,
+                device: torch.device, log=print) -> np.ndarray:
+    """soft_targets on the unlabelled reviews for a training run, stored beside its checkpoints, so that a resumed
+    run reads the ones it started with rather than asking the teachers again (minutes a teacher on a CPU)."""
+    path = Path(state_dir) / "soft_targets.safetensors"
+    if resume and path.is_file():
+        targets = load_file(str(path))["unsup"].numpy()
+        if len(targets) == len(corpus.splits["unsup"]):
+            log(f"the teachers' probabilities on {len(targets):,} unlabelled reviews read from {path}")
+            return targets
+    targets = soft_targets(teachers, corpus, "unsup", device, log)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file({"unsup": torch.from_numpy(targets)}, str(path) + ".tmp")
+    os.replace(str(path) + ".tmp", path)
     return targets

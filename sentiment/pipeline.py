@@ -20,7 +20,7 @@ from .cpu_lstm import prepare_for_training
 from .data import Prepared, prepare
 from .adversarial import adversarial_objective
 from .batching import Dataset
-from .distill import load_teachers, soft_targets
+from .distill import load_teachers, run_targets
 from .glove import Coverage, embedding_matrix
 from .lm import pretrain
 from .model import BiLSTMClassifier
@@ -45,12 +45,12 @@ def train_model(cfg: TrainConfig, *, data: str | Path, vectors: str | Path, out:
     if teachers is None:
         teachers = load_teachers(cfg.distill.teachers, cfg)
     corpus, prepared = read_data(cfg, data, cache_dir, log)
+    states = Path(out) / "checkpoints"
     if teachers:  # the unlabelled reviews labelled with the teachers' mean probability
-        targets = soft_targets(teachers, corpus, "unsup", device, log)
+        targets = run_targets(teachers, corpus, states, resume, device, log)
         prepared.unlabelled = Dataset(prepared.unlabelled.seqs, targets, prepared.unlabelled.pad_id)
     cfg = replace(cfg, model=replace(cfg.model, vocab_size=len(prepared.vocab)))  # the model's size, as built
     model, coverage = build_model(cfg, prepared, vectors, device, log)
-    states = Path(out) / "checkpoints"
     pretraining = None
     if cfg.lm.epochs:
         log(f"pretraining as two language models on {len(prepared.lm_train):,} reviews "

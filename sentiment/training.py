@@ -113,6 +113,12 @@ def classify(model: nn.Module, batch, packed: bool | None = None) -> Step:
     return Step(loss, count_correct(logits, batch.labels), len(batch.labels), logits)
 
 
+def logits_only(model: nn.Module, batch) -> Step:
+    """The logits and nothing scored: for reviews whose labels are placeholders (the unlabelled ones)."""
+    logits = model(batch.ids, batch.lengths).float()
+    return Step(logits.new_zeros(()), 0, 0, logits)
+
+
 def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, scheduler=None,
               clip: float = 0.0, amp: bool = False, total: int | None = None, desc: str = "",
               progress: Progress | None = None, logits_out: np.ndarray | None = None,
@@ -165,7 +171,7 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
             tokens += int(batch.lengths.sum())  # the lengths stay on the CPU
             if progress is not None:
                 progress.batches += 1
-            if time.perf_counter() - shown >= 1.0:
+            if predictions and time.perf_counter() - shown >= 1.0:  # nothing to show for logits_only
                 shown = time.perf_counter()
                 bar.set_postfix(loss=f"{float(loss_sum) / max(predictions, 1):.4f}",
                                 acc=f"{int(correct) / max(predictions, 1):.4f}", refresh=False)
@@ -177,9 +183,9 @@ def run_epoch(model: nn.Module, batches, device: torch.device, optimizer=None, s
 
 
 def evaluate(model, dataset: Dataset, device, batch_size: int = 128, desc: str = "eval",
-             logits_out: np.ndarray | None = None) -> EpochStats:
+             logits_out: np.ndarray | None = None, objective=classify) -> EpochStats:
     return run_epoch(model, dataset.batches(batch_size, shuffle=False), device,
-                     total=dataset.num_batches(batch_size), desc=desc, logits_out=logits_out)
+                     total=dataset.num_batches(batch_size), desc=desc, logits_out=logits_out, objective=objective)
 
 
 def make_optimizer(model: nn.Module, lr: float, schedule: str, total_steps: int):

@@ -12,7 +12,7 @@ from sentiment.adversarial import adversarial_objective
 from sentiment.batching import collate
 from sentiment.config import AdversarialConfig, preset
 from sentiment.corpus import load_corpus
-from sentiment.distill import load_teachers, mean_probability, soft_targets
+from sentiment.distill import load_teachers, mean_probability, run_targets, soft_targets
 from sentiment.errors import SettingsError
 from test_adversarial import small_model
 
@@ -48,6 +48,19 @@ def test_soft_targets_are_the_teachers_probabilities_on_the_unlabelled_reviews(t
     assert len(set(np.round(targets, 4))) > 1  # not one value for all
 
 
+def test_a_resumed_run_reads_the_targets_it_started_with(tiny_model_dir, imdb_dir, tmp_path):
+    clf = load_model(tiny_model_dir)
+    corpus = load_corpus(imdb_dir, tmp_path / "cache", splits=("train", "test", "unsup"))
+    said = []
+    first = run_targets([clf], corpus, tmp_path / "states", False, torch.device("cpu"), log=said.append)
+    with torch.no_grad():  # other teachers now: a resumed run must not see them, a new run must
+        clf.model.fc.bias += 3.0
+    again = run_targets([clf], corpus, tmp_path / "states", True, torch.device("cpu"), log=said.append)
+    assert np.array_equal(first, again) and "read from" in said[-1]
+    anew = run_targets([clf], corpus, tmp_path / "states", False, torch.device("cpu"), log=said.append)
+    assert (anew > first).all() and "labelled" in said[-1]
+
+
 def test_a_teacher_of_another_validation_split_is_refused(tiny_model_dir):
     """tiny_model_dir was trained with the seed preset (split by review, seed 123)."""
     same = preset("seed", seed=5, split_seed=123)
@@ -61,6 +74,8 @@ def test_a_teacher_of_another_validation_split_is_refused(tiny_model_dir):
 def test_distillation_needs_unlabelled_reviews_and_a_readable_teacher(tmp_path, capsys):
     with pytest.raises(SettingsError, match="unlabelled_batch_size"):
         preset("seed", distill={"teachers": ["m"]})
+    with pytest.raises(SettingsError, match="give --teacher too"):
+        train.config_from_args(train.parse_args(["--distill-weight", "0.5", "--unlabelled-batch-size", "2"]))
     args = ["--data", str(tmp_path / "not-read"), "--cache-dir", str(tmp_path), "--teacher", str(tmp_path / "none"),
             "--unlabelled-batch-size", "2"]
     assert train.main(args) == 2
