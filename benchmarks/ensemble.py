@@ -14,19 +14,26 @@ from sentiment.distill import load_teachers, logits_on, mean_probability, split_
 from sentiment.training import resolve_device
 
 
+def paired(a: np.ndarray, b: np.ndarray) -> str:
+    """How many points more of the same reviews `a` gets right than `b` (each an array of right/wrong), with the
+    standard error of that paired difference."""
+    d = a.astype(float) - b
+    return f"{100 * d.mean():+.2f} points (s.e. {100 * d.std(ddof=1) / np.sqrt(len(d)):.2f})"
+
+
 def compare(name: str, labels: np.ndarray, probabilities: list[np.ndarray], sources: list[str]) -> None:
-    """Accuracy of each model and of the ensemble, and the ensemble's gain over the best model with its paired
+    """Accuracy of each model and of the ensemble, and the difference of each to the best model, with its paired
     standard error."""
     right = [(p > 0.5) == (labels > 0.5) for p in probabilities]
     ensemble = (np.mean(probabilities, axis=0) > 0.5) == (labels > 0.5)
     print(f"\n{name}: {len(labels):,} reviews")
     best = int(np.argmax([r.mean() for r in right]))
     for i, (source, r) in enumerate(zip(sources, right)):
-        differs = "the best" if i == best else f"disagrees with the best on {100 * np.mean(r != right[best]):.1f}%"
+        differs = "the best" if i == best else (f"disagrees with the best on {100 * np.mean(r != right[best]):.1f}%;"
+                                                f" {paired(r, right[best])} against it")
         print(f"  {100 * r.mean():6.2f}%  {source} ({differs})")
-    gain = ensemble.astype(float) - right[best]
-    print(f"  {100 * ensemble.mean():6.2f}%  ensemble (mean probability): {100 * gain.mean():+.2f} points over "
-          f"the best model (s.e. {100 * gain.std(ddof=1) / np.sqrt(len(gain)):.2f})")
+    print(f"  {100 * ensemble.mean():6.2f}%  ensemble (mean probability): {paired(ensemble, right[best])} over the "
+          "best model")
 
 
 def main():
