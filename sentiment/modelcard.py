@@ -80,9 +80,13 @@ def split_sentence(cfg: dict) -> str:
 
 
 def training_sentence(cfg: dict) -> str:
-    adv = cfg.get("adversarial") or {}
-    if not adv.get("at_epsilon"):
-        return ""
-    return (f" Trained with adversarial training on the normalised word embeddings (Miyato et al. 2017), "
-            f"epsilon {adv['at_epsilon']:g}" + (f", and virtual adversarial training, epsilon {adv['vat_epsilon']:g}"
-                                                if adv.get("vat_epsilon") else "") + ".")
+    adv, teachers = cfg.get("adversarial") or {}, (cfg.get("distill") or {}).get("teachers")
+    out = ""
+    if adv.get("at_epsilon"):
+        out += (f" Trained with adversarial training on the normalised word embeddings (Miyato et al. 2017), "
+                f"epsilon {adv['at_epsilon']:g}" + (f", and virtual adversarial training, epsilon "
+                                                    f"{adv['vat_epsilon']:g}" if adv.get("vat_epsilon") else "") + ".")
+    if teachers:
+        out += (f" Distilled from {len(teachers)} trained model(s) (Hinton et al. 2015): with each batch it also "
+                f"learned their mean probability on {adv['unlabelled_batch_size']} of IMDB's unlabelled reviews.")
+    return out

@@ -89,5 +89,6 @@ def test_a_student_trains_against_its_teacher_and_records_it(tiny_model_dir, imd
     assert train.main(args) == 0
     metrics = json.loads((tmp_path / "student" / "metrics.json").read_text())
     assert metrics["config"]["distill"] == {"teachers": [str(tiny_model_dir)], "weight": 1.0}
+    assert "Distilled from 1 trained model(s)" in (tmp_path / "student" / "README.md").read_text()
     e = load_model(tmp_path / "student").explain("A great film.")
     assert e.bias + sum(e.contributions) == pytest.approx(e.logit, abs=1e-4)
