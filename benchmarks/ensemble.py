@@ -62,7 +62,7 @@ def main():
     for name, split, rows in splits:
         probabilities = [mean_probability([logits_on(clf, c, split, rows, device)]) for clf in clfs]
         if linear is not None:
-            probabilities.append(linear.model.predict_proba(linear.vectorizer.transform(texts(c, split, rows)))[:, 1])
+            probabilities.append(linear.probability(texts(c, split, rows)))
         compare(name, c.splits[split].labels[rows], probabilities, names)
 
 

@@ -38,6 +38,10 @@ class Baseline:
     def predict(self, texts_: list[str]) -> np.ndarray:
         return self.model.predict(self.vectorizer.transform(texts_))
 
+    def probability(self, texts_: list[str]) -> np.ndarray:
+        """(len(texts_),) P(positive) of each text."""
+        return self.model.predict_proba(self.vectorizer.transform(texts_))[:, 1]
+
 
 def fit(c, train_rows, valid_rows, cs: str = CS, log=print) -> Baseline:
     """TF-IDF 1-2 grams + logistic regression on training rows `train_rows`, C chosen on `valid_rows`."""
