@@ -1,16 +1,20 @@
 """Word relevance: the logit carried down through the BiLSTM to its input words by layer-wise relevance propagation
 (Arras et al. 2017, "Explaining Recurrent Neural Network Predictions in Sentiment Analysis"), keeping the sum.
 
-Rules (epsilon -> 0, "signal-take-all"), for each direction of each layer, in its own reading order:
+Rules ("signal-take-all"; epsilon -> 0 but at the cells), for each direction of each layer, in its own reading order:
 - top: each unit's share of the logit as the pooling gives it (explain.py): w_j h_tj at the token holding unit j's
   max, w_j h_tj / T for mean pooling, w_j h_Tj at the last state for "last";
 - h_t = o_t tanh(c_t): all of R(h_t) goes to c_t (gates get none);
-- c_t = f_t c_{t-1} + i_t g_t: R(c_t) splits between c_{t-1} and g_t in proportion to f_t c_{t-1} and i_t g_t;
+- c_t = f_t c_{t-1} + i_t g_t: R(c_t) splits between c_{t-1} and g_t as f_t c_{t-1} / s_t and i_t g_t / s_t, with
+  s_t = sign(c_t) (|f_t c_{t-1}| + |i_t g_t|). Where the two agree in sign, s_t = c_t (plain proportions); where
+  they cancel, dividing by c_t would pass on far more than R(c_t) (f_t c_{t-1} / c_t reaches 1e5 on repetitive text,
+  and such gains compound over the steps into scores of 1e12), so the shares stay within 1 in magnitude and the
+  rest, R(c_t) (1 - c_t / s_t), is the step's bias share;
 - g_t = tanh(z_t), z_t = W_ig x_t + W_hg h_{t-1} + b_g: R(g_t) goes to z_t, which shares it among x_t, h_{t-1} and
   the bias in proportion to their parts of z_t;
 - a layer's input at token t is both directions' outputs of the layer below: its relevance goes back to both.
 Summed over the embedding dimensions, the input relevance is each word's score; with the bias shares (of the
-output layer and of every g_t) the scores add up to the logit exactly.
+output layer, of every g_t and of the cells' cancellations) the scores add up to the logit exactly.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from .model import BiLSTMClassifier, real_tokens
 @dataclass
 class Relevance:
     words: torch.Tensor  # (B, T) float64, zero at padding
-    step_bias: torch.Tensor  # (B, T) float64: the g gates' bias shares at each token's steps (both directions, layers)
+    step_bias: torch.Tensor  # (B, T) float64: the bias shares of each token's steps (both directions, all layers)
     bias: torch.Tensor  # (B,) float64: the output layer's bias plus all of step_bias
     logits: torch.Tensor  # (B,) the model's own logits
     states: torch.Tensor  # (B, T, 2H) the top layer's outputs they came from
@@ -66,9 +70,10 @@ def _layer(lstm, layer: int, x: torch.Tensor, lengths: torch.Tensor, flip: torch
     f = torch.sigmoid(z[..., H:2 * H]).double()
     ig = (torch.sigmoid(z[..., :H]) * torch.tanh(z[..., 2 * H:])).double()
     c = _cells(f, ig)
-    c_prev = _previous(c)
-    return {"x": x_read, "h": h, "h_prev": h_prev, "to_prev": _ratio(f * c_prev, c),
-            "per_z": _ratio(ig, c * z[..., 2 * H:].double()), "w_g": [w[:, 2 * H:] for w in (w_ih, w_hh, b)]}
+    kept = f * _previous(c)  # f_t c_{t-1}
+    s = torch.where(c < 0, -1.0, 1.0) * (kept.abs() + ig.abs())  # s_t: |c_t| at most, and 0 only if both are
+    return {"x": x_read, "h": h, "h_prev": h_prev, "to_prev": _ratio(kept, s), "to_bias": 1 - _ratio(c, s),
+            "per_z": _ratio(ig, s * z[..., 2 * H:].double()), "w_g": [w[:, 2 * H:] for w in (w_ih, w_hh, b)]}
 
 
 def _previous(x: torch.Tensor) -> torch.Tensor:
@@ -92,7 +97,7 @@ def _steps(x: torch.Tensor) -> np.ndarray:
 
 def _sweep(run: dict, r_h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Relevance of both directions' outputs (2, B, T, H), each in its reading order -> of their inputs
-    (2, B, T, D) and the bias's share at each step (2, B, T).
+    (2, B, T, D) and the bias share at each step (2, B, T): the g gate's bias and what the cell's cancellation took.
 
     Going back in time, R(c_t) = R(h_t) + f_{t+1} c_t / c_{t+1} R(c_{t+1}) + h_t (W_hg^T q_{t+1}), with
     q_t = R(c_t) i_t g_t / (c_t z_t) the relevance per unit of z_t: a few operations per step, both directions
@@ -112,7 +117,8 @@ def _sweep(run: dict, r_h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     q = torch.from_numpy(q).to(w_ig.device).permute(1, 2, 0, 3)  # (2, B, T, H)
     B, T, H, D = q.shape[1], q.shape[2], q.shape[3], w_ig.shape[2]
     r_x = torch.bmm(q.reshape(2, B * T, H), w_ig.double()).view(2, B, T, D) * run["x"].double()
-    return r_x, (q * b_g.double()[:, None, None]).sum(3)
+    r_c = torch.from_numpy(r_c).to(w_ig.device).permute(1, 2, 0, 3)
+    return r_x, (q * b_g.double()[:, None, None] + r_c * run["to_bias"]).sum(3)
 
 
 @torch.inference_mode()
