@@ -1,7 +1,7 @@
 """Word relevance: the logit carried down through the BiLSTM to its input words by layer-wise relevance propagation
 (Arras et al. 2017, "Explaining Recurrent Neural Network Predictions in Sentiment Analysis"), keeping the sum.
 
-Rules ("signal-take-all"; epsilon -> 0 but at the cells), for each direction of each layer, in its own reading order:
+Rules ("signal-take-all"), for each direction of each layer, in its own reading order:
 - top: each unit's share of the logit as the pooling gives it (explain.py): w_j h_tj at the token holding unit j's
   max, w_j h_tj / T for mean pooling, w_j h_Tj at the last state for "last";
 - h_t = o_t tanh(c_t): all of R(h_t) goes to c_t (gates get none);
@@ -11,10 +11,12 @@ Rules ("signal-take-all"; epsilon -> 0 but at the cells), for each direction of 
   and such gains compound over the steps into scores of 1e12), so the shares stay within 1 in magnitude and the
   rest, R(c_t) (1 - c_t / s_t), is the step's bias share;
 - g_t = tanh(z_t), z_t = W_ig x_t + W_hg h_{t-1} + b_g: R(g_t) goes to z_t, which shares it among x_t, h_{t-1} and
-  the bias in proportion to their parts of z_t;
+  the bias as their parts of z_t over z_t + EPSILON sign(z_t) S_t, S_t the sum of the parts' absolute values (the
+  epsilon rule, with epsilon relative to the parts). The hundreds of parts of z_t cancel often, and dividing by
+  z_t alone passed such gains on too; the rest, R(g_t) (1 - z_t / that), is the step's bias share;
 - a layer's input at token t is both directions' outputs of the layer below: its relevance goes back to both.
 Summed over the embedding dimensions, the input relevance is each word's score; with the bias shares (of the
-output layer, of every g_t and of the cells' cancellations) the scores add up to the logit exactly.
+output layer, of every g_t and the rests of the two stabilised splits) the scores add up to the logit exactly.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import torch
 from .cpu_lstm import one_way, reversed_positions
 from .explain import unit_shares
 from .model import BiLSTMClassifier, real_tokens
+
+EPSILON = 0.01  # z_t's stabiliser, relative to the size of its parts (how it was chosen: README, word relevance)
 
 
 @dataclass
@@ -71,9 +75,19 @@ def _layer(lstm, layer: int, x: torch.Tensor, lengths: torch.Tensor, flip: torch
     ig = (torch.sigmoid(z[..., :H]) * torch.tanh(z[..., 2 * H:])).double()
     c = _cells(f, ig)
     kept = f * _previous(c)  # f_t c_{t-1}
-    s = torch.where(c < 0, -1.0, 1.0) * (kept.abs() + ig.abs())  # s_t: |c_t| at most, and 0 only if both are
-    return {"x": x_read, "h": h, "h_prev": h_prev, "to_prev": _ratio(kept, s), "to_bias": 1 - _ratio(c, s),
-            "per_z": _ratio(ig, s * z[..., 2 * H:].double()), "w_g": [w[:, 2 * H:] for w in (w_ih, w_hh, b)]}
+    s = _sign(c) * (kept.abs() + ig.abs())  # s_t: at least |c_t|, and 0 only if both terms are
+    w_g = [w[:, 2 * H:] for w in (w_ih, w_hh, b)]
+    z_g = z[..., 2 * H:].double()
+    parts = torch.baddbmm(w_g[2].abs()[:, None], x_read.view(2, B * T, D).abs(), w_g[0].abs().transpose(1, 2))
+    parts = parts.baddbmm_(h_prev.view(2, B * T, H).abs(), w_g[1].abs().transpose(1, 2)).view(2, B, T, H)
+    z_stable = z_g + EPSILON * _sign(z_g) * parts.double()
+    return {"x": x_read, "h": h, "h_prev": h_prev, "to_prev": _ratio(kept, s), "per_z": _ratio(ig, s * z_stable),
+            "to_bias": 1 - _ratio(c, s) + _ratio(ig, s) * (1 - _ratio(z_g, z_stable)), "w_g": w_g}
+
+
+def _sign(x: torch.Tensor) -> torch.Tensor:
+    """+1 or -1 (+1 at 0), the sign a stabilised denominator takes."""
+    return torch.where(x < 0, -1.0, 1.0).to(x.dtype)
 
 
 def _previous(x: torch.Tensor) -> torch.Tensor:
@@ -97,7 +111,7 @@ def _steps(x: torch.Tensor) -> np.ndarray:
 
 def _sweep(run: dict, r_h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Relevance of both directions' outputs (2, B, T, H), each in its reading order -> of their inputs
-    (2, B, T, D) and the bias share at each step (2, B, T): the g gate's bias and what the cell's cancellation took.
+    (2, B, T, D) and the bias share at each step (2, B, T): the g gate's bias and the rests of the stabilised splits.
 
     Going back in time, R(c_t) = R(h_t) + f_{t+1} c_t / c_{t+1} R(c_{t+1}) + h_t (W_hg^T q_{t+1}), with
     q_t = R(c_t) i_t g_t / (c_t z_t) the relevance per unit of z_t: a few operations per step, both directions

@@ -3,7 +3,7 @@ import torch
 
 from sentiment.model import BiLSTMClassifier, ModelConfig
 from sentiment.explain import decompose, unit_shares
-from sentiment.relevance import word_relevance
+from sentiment.relevance import EPSILON, word_relevance
 
 
 def model_of(pooling: str, layers: int, seed: int = 0) -> BiLSTMClassifier:
@@ -18,8 +18,9 @@ def model_of(pooling: str, layers: int, seed: int = 0) -> BiLSTMClassifier:
 
 def reference(model: BiLSTMClassifier, ids: torch.Tensor) -> torch.Tensor:
     """The same rules the obvious way: gradient x input of a forward pass made linear in its inputs by detaching
-    the gates and writing tanh(u) as u * stop_gradient(tanh(u) / u), one review, one step at a time. The cell's
-    rule is c_t = (f c_{t-1} + i g) c_t / s_t + a constant, with c_t and s_t detached."""
+    the gates and writing tanh(u) as u * stop_gradient(tanh(u) / u), one review, one step at a time. The two
+    stabilised splits are written the same way: z_t as z_t * (z_t / z_stable) plus a constant, and the cell as
+    (f c_{t-1} + i g) c_t / s_t plus a constant, each ratio detached."""
     lstm, H = model.lstm, model.config.hidden_size
     x = model.embedding(ids[None]).double().detach().requires_grad_(True)  # (1, T, E)
     layer_in = x
@@ -36,6 +37,10 @@ def reference(model: BiLSTMClassifier, ids: torch.Tensor) -> torch.Tensor:
                 z = seq[:, t] @ w_ih.T + h @ w_hh.T + b
                 i, f, o = (torch.sigmoid(z[:, k * H:(k + 1) * H]).detach() for k in (0, 1, 3))
                 z_g = z[:, 2 * H:3 * H]
+                g_rows = slice(2 * H, 3 * H)
+                parts = (seq[:, t].abs() @ w_ih[g_rows].abs().T + h.abs() @ w_hh[g_rows].abs().T + b[g_rows].abs())
+                z_stable = (z_g + EPSILON * torch.where(z_g < 0, -1.0, 1.0) * parts).detach()
+                z_g = z_g * (z_g / z_stable).detach() + (z_g * (1 - z_g / z_stable)).detach()  # parts over z_stable
                 kept, added = f * c, i * z_g * (torch.tanh(z_g) / z_g).detach()
                 value = (kept + added).detach()
                 s = torch.where(value < 0, -1.0, 1.0) * (kept.abs() + added.abs()).detach()
@@ -105,8 +110,10 @@ def test_relevance_is_exact_on_the_bundled_model():
 
     clf = load_model()
     texts = ["Not bad at all, though the ending drags.", "A moving, beautiful film. " * 40,
-             "I hated the plot but loved the cast and the music, which never stops. " * 70]
+             "I hated the plot but loved the cast and the music, which never stops. " * 70,
+             "A fine film. " * 300, "A great film. " * 2000]  # v3 gave 3e24 and 2e12 with plain shares
     seqs = [torch.as_tensor(clf.encode(t)) for t in texts]
     for ids in seqs:
         r = word_relevance(clf.model, ids[None], torch.tensor([len(ids)]))
         assert abs(float(r.words.sum() + r.bias[0]) - float(r.logits[0])) < 1e-4
+        assert float(r.words.abs().max()) < 1 + abs(float(r.logits[0]))
