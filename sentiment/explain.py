@@ -72,7 +72,7 @@ class Explanation:
         out, total = [], self.state_bias
         for s in steps:
             total += s
-            out.append(1 / (1 + math.exp(-total)))
+            out.append(_sigmoid(total))
         return out
 
     @property
@@ -151,3 +151,8 @@ def unit_contributions(model: BiLSTMClassifier, features: torch.Tensor) -> torch
     """(F,) features of one review -> (2H,) each top-layer unit's weight x pooled activation, summed over its copies."""
     D = 2 * model.config.hidden_size
     return (model.fc.weight[0] * features).reshape(-1, D).sum(dim=0)  # (copies, 2H) -> (2H,)
+
+
+def _sigmoid(x: float) -> float:
+    """1 / (1 + e^-x) without overflow for any float (a running sum can pass math.exp's range of about +-709)."""
+    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from sentiment.explain import decompose
+from sentiment.explain import Explanation, decompose
 from sentiment.model import BiLSTMClassifier, ModelConfig
 
 
@@ -45,3 +45,12 @@ def test_max_pooling_credits_the_token_holding_each_max():
     for j in range(6):
         expected[where[j]] += w[j] * d.states[0, where[j], j]
     assert torch.allclose(d.contributions[0], expected, atol=1e-6)
+
+
+def test_the_reading_curve_takes_any_running_sum():
+    """The curve is a sigmoid of running sums; sums past math.exp's range (+-709) read as 0 or 1, not an error."""
+    e = Explanation(text="a b c", tokens=["a", "b", "c"], spans=[(0, 1), (2, 3), (4, 5)],
+                    contributions=[-800.0, 1600.0, -799.0], bias=0.5, logit=1.5, probability=0.8176,
+                    state_contributions=[-900.0, 0.0, 901.0], state_bias=0.5, step_bias=[0.0, 0.0, 0.0])
+    assert e.curve("words") == pytest.approx([0.0, 1.0, 0.8176], abs=1e-4)
+    assert e.curve("states") == pytest.approx([0.0, 0.0, 0.8176], abs=1e-4)
