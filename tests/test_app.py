@@ -109,10 +109,10 @@ def test_views_colour_by_their_own_scores(clf):
 
 
 def test_a_weak_score_stays_visible_and_a_meh_is_not_full_colour(clf):
-    """On the fixed scale (2 logit units in full colour) "Meh. So so." (about 73% positive, every token's score
-    under 1) is a faint tint, not full green; each token is tinted by its own score, and faint tints keep an
+    """On the fixed scale (2 logit units in full colour) "Meh. So so. Meh." (about 69% positive, every token's
+    score under 1) is a faint tint, not full green; each token is tinted by its own score, and faint tints keep an
     opacity that still shows on a dark page."""
-    text = "Meh. So so."
+    text = "Meh. So so. Meh."
     e = clf.explain(text)
     assert 0.4 < e.probability < 0.8 and max(abs(c) for c in e.contributions) < 1.0  # the premise, for this model
     html = app.analyze(clf, text)[1]
