@@ -113,9 +113,9 @@ def _sweep(run: dict, r_h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Relevance of both directions' outputs (2, B, T, H), each in its reading order -> of their inputs
     (2, B, T, D) and the bias share at each step (2, B, T): the g gate's bias and the rests of the stabilised splits.
 
-    Going back in time, R(c_t) = R(h_t) + f_{t+1} c_t / c_{t+1} R(c_{t+1}) + h_t (W_hg^T q_{t+1}), with
-    q_t = R(c_t) i_t g_t / (c_t z_t) the relevance per unit of z_t: a few operations per step, both directions
-    at once. Everything else is computed for all steps together."""
+    Going back in time, R(c_t) = R(h_t) + f_{t+1} c_t / s_{t+1} R(c_{t+1}) + h_t (W_hg^T q_{t+1}), with
+    q_t = R(c_t) i_t g_t / (s_t z_stable_t) the relevance per unit of z_t: a few operations per step, both
+    directions at once. Everything else is computed for all steps together."""
     w_ig, w_hg, b_g = run["w_g"]  # (2, H, D), (2, H, H), (2, H)
     r_c = _steps(r_h)  # (T, 2, B, H): R(h_t) now, R(c_t) once the sweep has passed t
     to_prev, per_z, h_prev = _steps(run["to_prev"]), _steps(run["per_z"]), _steps(run["h_prev"])
