@@ -23,9 +23,10 @@ class SentimentClassifier:
     """A trained model with its vocabulary and tokenizer; everything runs in eval mode, without gradients."""
 
     def __init__(self, model: BiLSTMClassifier, vocab: Vocab, source: str = "", metrics: dict | None = None,
-                 device: str | torch.device = "cpu", max_chars: int = MAX_CHARS):
+                 device: str | torch.device = "cpu", max_chars: int = MAX_CHARS, location: Path | None = None):
         self.model = model.to(device).eval()
         self.vocab, self.source, self.metrics = vocab, source, metrics or {}
+        self.location = location  # the model folder it was read from (a Hub download's local copy), if any
         self.device = torch.device(device)
         self.config = model.config
         self.tokenizer = Tokenizer(lowercase=self.config.lowercase)
@@ -127,5 +128,7 @@ class SentimentClassifier:
 
 def load_model(source: str | Path | None = None, device: str | torch.device = "cpu") -> SentimentClassifier:
     """The bundled model (no argument), a model folder written by train.py, or a Hugging Face Hub repo id."""
-    model, vocab, metrics = folder.load(hub.resolve(source))
-    return SentimentClassifier(model, vocab, "bundled model" if source is None else str(source), metrics, device)
+    location = Path(hub.resolve(source))
+    model, vocab, metrics = folder.load(location)
+    return SentimentClassifier(model, vocab, "bundled model" if source is None else str(source), metrics, device,
+                               location=location)

@@ -5,6 +5,7 @@ checks it."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -37,6 +38,15 @@ def write_card(folder: str | Path, repo_id: str | None = None) -> None:
     """The card again, from the folder's metrics.json, naming the Hub repo it goes to."""
     folder = Path(folder)
     (folder / "README.md").write_text(modelcard.render(json.loads((folder / "metrics.json").read_text()), repo_id))
+
+
+def weights_sha256(folder: str | Path) -> str:
+    """The hex sha256 of the folder's model.safetensors: which weights a record speaks of, wherever they lie."""
+    digest = hashlib.sha256()
+    with open(Path(folder) / "model.safetensors", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load(folder: str | Path) -> tuple[BiLSTMClassifier, Vocab, dict]:

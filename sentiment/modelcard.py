@@ -47,7 +47,7 @@ def render(metrics: dict, repo_id: str | None = None) -> str:
         f"of it and {100 * metrics['glove']['token_share']:.1f}% of training tokens |",
         "",
         "Tokens are spaCy's English tokenizer (`spacy.blank(\"en\")`), lower-cased, after removing HTML markup. "
-        + split_sentence(cfg) + training_sentence(cfg),
+        + split_sentence(cfg) + training_sentence(cfg, metrics.get("teachers")),
         "",
         "## Limitations",
         "",
@@ -79,7 +79,7 @@ def split_sentence(cfg: dict) -> str:
     return f"The validation split is {share} of the training reviews; the test split was scored once, at the end."
 
 
-def training_sentence(cfg: dict) -> str:
+def training_sentence(cfg: dict, recorded_teachers: list | None = None) -> str:
     adv, teachers = cfg.get("adversarial") or {}, (cfg.get("distill") or {}).get("teachers")
     out = ""
     if adv.get("at_epsilon"):
@@ -89,4 +89,7 @@ def training_sentence(cfg: dict) -> str:
     if teachers:
         out += (f" Distilled from {len(teachers)} trained model(s) (Hinton et al. 2015): with each batch it also "
                 f"learned their mean probability on {adv['unlabelled_batch_size']} of IMDB's unlabelled reviews.")
+        if recorded_teachers:  # runs before train.py recorded them name the teachers only by path
+            hashes = ", ".join(f"sha256 {t['sha256'][:16]}..." for t in recorded_teachers)
+            out += f" The teachers' weights: {hashes}."
     return out

@@ -63,7 +63,8 @@ def train_model(cfg: TrainConfig, *, data: str | Path, vectors: str | Path, out:
                    prepared.unlabelled)
     valid, test = score(model, prepared, device, log)
     metrics = run_record(cfg, corpus=corpus, vectors=vectors, coverage=coverage, progress=progress, valid=valid,
-                         test=test, pretraining=pretraining, device=device, seconds=time.time() - started)
+                         test=test, pretraining=pretraining, device=device, seconds=time.time() - started,
+                         teachers=teachers)
     saved = folder.save(out, model.cpu(), prepared.vocab, metrics)
     log(f"saved {saved}")
     return TrainResult(model.eval(), metrics, saved)
@@ -113,7 +114,7 @@ def score(model: BiLSTMClassifier, prepared: Prepared, device: torch.device,
 
 def run_record(cfg: TrainConfig, *, corpus: Corpus, vectors: str | Path, coverage: Coverage, progress: dict,
                valid: EpochStats, test: EpochStats | None, pretraining: list | None, device: torch.device,
-               seconds: float) -> dict:
+               seconds: float, teachers: list[SentimentClassifier] | None = None) -> dict:
     """metrics.json: every figure the model card and README quote, and what produced them."""
     history = progress["history"]
 
@@ -139,6 +140,9 @@ def run_record(cfg: TrainConfig, *, corpus: Corpus, vectors: str | Path, coverag
         "vocab_size": cfg.model.vocab_size,
         "glove": {"file": Path(vectors).name, **asdict(coverage)},
         "config": asdict(cfg),
+        # config names the teachers by path or repo id, which can later hold other weights: these say which
+        "teachers": [{"source": t.source, "sha256": folder.weights_sha256(t.location),
+                      "test_accuracy": (t.metrics.get("test") or {}).get("accuracy")} for t in teachers or []] or None,
         "command": " ".join(sys.argv),
     }
 

@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import numpy as np
@@ -89,6 +90,10 @@ def test_a_student_trains_against_its_teacher_and_records_it(tiny_model_dir, imd
     assert train.main(args) == 0
     metrics = json.loads((tmp_path / "student" / "metrics.json").read_text())
     assert metrics["config"]["distill"] == {"teachers": [str(tiny_model_dir)], "weight": 1.0}
-    assert "Distilled from 1 trained model(s)" in (tmp_path / "student" / "README.md").read_text()
+    weights = hashlib.sha256((tiny_model_dir / "model.safetensors").read_bytes()).hexdigest()
+    teacher_test = json.loads((tiny_model_dir / "metrics.json").read_text())["test"]["accuracy"]
+    assert metrics["teachers"] == [{"source": str(tiny_model_dir), "sha256": weights, "test_accuracy": teacher_test}]
+    card = (tmp_path / "student" / "README.md").read_text()
+    assert "Distilled from 1 trained model(s)" in card and f"The teachers' weights: sha256 {weights[:16]}..." in card
     e = load_model(tmp_path / "student").explain("A great film.")
     assert e.bias + sum(e.contributions) == pytest.approx(e.logit, abs=1e-4)
