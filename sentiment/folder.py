@@ -5,7 +5,6 @@ checks it."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from safetensors.torch import load_file
 
 from . import modelcard
 from .errors import ModelLoadError, reason
+from .imdb import checksum
 from .model import BiLSTMClassifier, ModelConfig
 from .vocab import Vocab
 
@@ -42,11 +42,7 @@ def write_card(folder: str | Path, repo_id: str | None = None) -> None:
 
 def weights_sha256(folder: str | Path) -> str:
     """The hex sha256 of the folder's model.safetensors: which weights a record speaks of, wherever they lie."""
-    digest = hashlib.sha256()
-    with open(Path(folder) / "model.safetensors", "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return checksum(Path(folder) / "model.safetensors")
 
 
 def load(folder: str | Path) -> tuple[BiLSTMClassifier, Vocab, dict]:

@@ -6,10 +6,11 @@ from sentiment.explain import decompose, unit_shares
 from sentiment.relevance import EPSILON, word_relevance
 
 
-def model_of(pooling: str, layers: int, seed: int = 0) -> BiLSTMClassifier:
+def model_of(pooling: str, layers: int, seed: int = 0, embedding_dim: int = 6,
+             hidden_size: int = 5) -> BiLSTMClassifier:
     torch.manual_seed(seed)
-    model = BiLSTMClassifier(ModelConfig(vocab_size=40, embedding_dim=6, hidden_size=5, num_layers=layers,
-                                         pooling=pooling)).eval()
+    model = BiLSTMClassifier(ModelConfig(vocab_size=40, embedding_dim=embedding_dim, hidden_size=hidden_size,
+                                         num_layers=layers, pooling=pooling)).eval()
     with torch.no_grad():  # larger weights than the initialisation, so that any error in the bookkeeping shows
         for p in model.parameters():
             p.mul_(3)
@@ -81,12 +82,7 @@ def test_relevance_stays_bounded_on_repetitive_text(seed):
     """Three words repeated for 800 tokens drive these random models' cells into cancelling steps (f c_{t-1} and i g
     nearly opposite) again and again. Dividing by c_t there gave word scores of 1e5 to 2e10 (seed 32) and sums off
     by up to 8e4; with the shares bounded, the scores stay on the scale of the logit and the sum is exact."""
-    torch.manual_seed(seed)
-    model = BiLSTMClassifier(ModelConfig(vocab_size=40, embedding_dim=16, hidden_size=32, num_layers=2,
-                                         pooling="max")).eval()
-    with torch.no_grad():
-        for p in model.parameters():
-            p.mul_(3)
+    model = model_of("max", 2, seed, embedding_dim=16, hidden_size=32)
     ids = torch.tensor([9, 10, 11] * 267)[None, :800]
     r = word_relevance(model, ids, torch.tensor([800]))
     assert abs(float(r.words.sum() + r.bias[0] - r.logits[0])) < 1e-6
