@@ -243,8 +243,9 @@ def _cell(v: float) -> tuple[int, int, int, int]:
 
 
 def sentence_ends(e: Explanation) -> list[int]:
-    """1-based token numbers that end a sentence, the last token excepted (where the curves draw dotted lines)."""
-    return [i for i, token in enumerate(e.tokens[:-1], start=1) if token in (".", "!", "?")]
+    """1-based token numbers that end a sentence of `sentences(e)`, the last one excepted (where the curves draw
+    dotted lines)."""
+    return [r.stop for r in sentences(e)[:-1]]
 
 
 def units_view(e: Explanation, max_tokens: int = 800, width: int = 560, row: int = 16) -> str:

@@ -5,8 +5,8 @@ import zlib
 
 from sentiment.explain import Explanation, Unit
 from sentiment.render import (NEGATIVE, POSITIVE, SHORT, UNIT_HIGH, UNIT_LOW, _ticks, curve, highlight, legend, notes,
-                              score_color, sentence_ranking, sentences, strongest, top_words, units_view, verdict,
-                              histogram)
+                              score_color, sentence_ends, sentence_ranking, sentences, strongest, top_words, units_view,
+                              verdict, histogram)
 
 
 def explanation(text, tokens, spans, contributions):
@@ -32,6 +32,16 @@ def test_curve_has_whole_token_ticks_and_marks_sentence_ends():
     assert svg.count('stroke-dasharray="1 3"') == 1  # the "." inside the review; not the final "!"
     assert svg.count("<title>") == 4 and "#3 bad: P(positive) 0." in svg
     assert _ticks(250) == [1, 50, 100, 150, 200, 250] and _ticks(7) == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_curves_mark_the_same_sentence_ends_as_the_sentence_ranking():
+    text = "Wow!! Dull... Bad<br />Fine"
+    tokens, spans = ["wow", "!", "!", "dull", "...", "bad", "fine"], [(0, 3), (3, 4), (4, 5), (6, 10), (10, 13),
+                                                                      (14, 17), (23, 27)]
+    e = explanation(text, tokens, spans, [0.0] * 7)
+    assert sentences(e) == [range(0, 3), range(3, 5), range(5, 6), range(6, 7)]
+    assert sentence_ends(e) == [3, 5, 6]  # once after "!!", after "...", at the line break
+    assert curve(e).count('stroke-dasharray="1 3"') == 3
 
 
 def test_strongest_words_are_listed_with_their_numbers():
