@@ -28,8 +28,6 @@ def save(folder: str | Path, model, optimizer, scheduler, progress: dict, rng: d
 
     `rng`: the random state to store (default: the current one).
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     tensors = {f"model.{k}": v.detach().contiguous() for k, v in model.state_dict().items()}
     opt = optimizer.state_dict()
     for idx, state in opt["state"].items():
@@ -39,8 +37,15 @@ def save(folder: str | Path, model, optimizer, scheduler, progress: dict, rng: d
     tensors = {k: v.cpu() for k, v in tensors.items()}
     meta = {"progress": progress, "param_groups": opt["param_groups"],
             "scheduler": scheduler.state_dict() if scheduler is not None else None}
-    save_file(tensors, str(folder / (FILE + ".tmp")), metadata={"meta": json.dumps(meta)})
-    os.replace(folder / (FILE + ".tmp"), folder / FILE)
+    write_atomically(Path(folder) / FILE, tensors, metadata={"meta": json.dumps(meta)})
+
+
+def write_atomically(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict | None = None) -> None:
+    """A safetensors file written beside `path` and then renamed over it: a crash leaves the old file whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(path) + ".tmp", metadata=metadata)
+    os.replace(str(path) + ".tmp", path)
 
 
 def exists(folder: str | Path) -> bool:

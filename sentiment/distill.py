@@ -6,13 +6,13 @@ each model reading them through its own vocabulary and truncation.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
+from .checkpoint import write_atomically
 from .classifier import SentimentClassifier, load_model
 from .config import TrainConfig, with_new_settings
 from .corpus import Corpus
@@ -90,7 +90,5 @@ def run_targets(teachers: list[SentimentClassifier], corpus: Corpus, state_dir: 
             log(f"the teachers' probabilities on {len(targets):,} unlabelled reviews read from {path}")
             return targets
     targets = soft_targets(teachers, corpus, "unsup", device, log)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_file({"unsup": torch.from_numpy(targets)}, str(path) + ".tmp")
-    os.replace(str(path) + ".tmp", path)
+    write_atomically(path, {"unsup": torch.from_numpy(targets)})
     return targets
