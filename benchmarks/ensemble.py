@@ -1,9 +1,11 @@
-"""An ensemble of BiLSTMs against each of its models, on the validation reviews they share: is distilling it into
-one model (`train.py --teacher`) worth a run? The models must have been validated on the same split (`train.py
---split-seed`); the ensemble predicts the mean of their probabilities. `--linear` adds the linear baseline
-(linear_baseline.py, fitted on the same split) as one more member, a model that errs differently. `--test` scores
-the test split too, once, for the record: choose on validation. `--linear` needs `pip install -r requirements.txt`
-here."""
+"""An ensemble of BiLSTMs against each of its models, on the validation reviews they share: is distilling it into one
+model (`train.py --teacher`) worth a run? The models must have been validated on the same split (`train.py
+--split-seed`); an ensemble predicts the mean of their probabilities, and every ensemble of two or more of the
+models is scored. `--linear` adds the linear baseline (linear_baseline.py, fitted on the same split) as one more
+member, a model that errs differently. `--test` scores the test split too, once, for the record: choose on
+validation. `--linear` needs `pip install -r requirements.txt` here."""
+
+from itertools import combinations
 
 import numpy as np
 
@@ -22,18 +24,20 @@ def paired(a: np.ndarray, b: np.ndarray) -> str:
 
 
 def compare(name: str, labels: np.ndarray, probabilities: list[np.ndarray], sources: list[str]) -> None:
-    """Accuracy of each model and of the ensemble, and the difference of each to the best model, with its paired
-    standard error."""
+    """Accuracy of each model and of the ensemble of every two or more of them (the mean of their probabilities),
+    and the difference of each to the best model, with its paired standard error."""
     right = [(p > 0.5) == (labels > 0.5) for p in probabilities]
-    ensemble = (np.mean(probabilities, axis=0) > 0.5) == (labels > 0.5)
     print(f"\n{name}: {len(labels):,} reviews")
     best = int(np.argmax([r.mean() for r in right]))
     for i, (source, r) in enumerate(zip(sources, right)):
         differs = "the best" if i == best else (f"disagrees with the best on {100 * np.mean(r != right[best]):.1f}%;"
                                                 f" {paired(r, right[best])} against it")
         print(f"  {100 * r.mean():6.2f}%  {source} ({differs})")
-    print(f"  {100 * ensemble.mean():6.2f}%  ensemble (mean probability): {paired(ensemble, right[best])} over the "
-          "best model")
+    for size in range(2, len(sources) + 1):
+        for members in combinations(range(len(sources)), size):
+            ensemble = (np.mean([probabilities[i] for i in members], axis=0) > 0.5) == (labels > 0.5)
+            print(f"  {100 * ensemble.mean():6.2f}%  ensemble of {' + '.join(sources[i] for i in members)}: "
+                  f"{paired(ensemble, right[best])} over the best model")
 
 
 def main():
