@@ -109,7 +109,7 @@ def test_views_colour_by_their_own_scores(clf):
 
 
 def test_a_weak_score_stays_visible_and_a_meh_is_not_full_colour(clf):
-    """On the fixed scale (2 logit units in full colour) "Meh. So so. Meh." (about 69% positive, every token's
+    """On the fixed scale (2 logit units in full colour) "Meh. So so. Meh." (about 79% positive, every token's
     score under 1) is a faint tint, not full green; each token is tinted by its own score, and faint tints keep an
     opacity that still shows on a dark page."""
     text = "Meh. So so. Meh."
