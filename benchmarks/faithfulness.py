@@ -2,7 +2,9 @@
 (LRP, what the page shows), the top layer's state shares (the page's second view), gradient x input, Integrated
 Gradients (20 and 50 steps), occlusion (each token deleted in turn: the metric's own upper reference) and random,
 by ERASER's comprehensiveness and sufficiency (DeYoung et al. 2020), with time per review. Methods take turns on
-each review, so that a busier spell of the machine slows them alike."""
+each review, so that a busier spell of the machine slows them alike. Each method's comprehensiveness is also given
+as a difference to word relevance's on the same reviews, with the paired standard error, to tell a gap from noise;
+`--methods` runs a subset (e.g. `relevance,ig20` for that one comparison, a tenth of the time)."""
 
 import time
 
@@ -75,6 +77,8 @@ def main():
     p.add_argument("--model", help="model folder or Hub repo id (default: the bundled model)")
     p.add_argument("--reviews", type=int, default=500, help="test reviews, drawn with a fixed seed")
     p.add_argument("--ig-steps", default="20,50", help="Integrated Gradients interpolation steps, one row each")
+    p.add_argument("--methods", help="comma-separated subset of: relevance, shares, gxi, ig<steps> (one of "
+                                     "--ig-steps), occlusion, random (default: all)")
     args = p.parse_args()
     clf = load_model(args.model)
     model = clf.model
@@ -82,14 +86,21 @@ def main():
     test = c.splits["test"]
     rows = np.random.default_rng(0).choice(len(test), args.reviews, replace=False)
     reviews = encode_rows(c, "test", rows, vocab_table(c, clf.vocab), clf.config)  # truncated as the model reads
-    methods = {"word relevance (LRP; the page's default)": lambda ids: relevance(model, ids),
-               "state shares (top layer; the page's second view)": lambda ids: state_shares(model, ids),
-               "gradient x input": lambda ids: grad_x_input(model, ids)}
+    methods = {"relevance": ("word relevance (LRP; the page's default)", lambda ids: relevance(model, ids)),
+               "shares": ("state shares (top layer; the page's second view)", lambda ids: state_shares(model, ids)),
+               "gxi": ("gradient x input", lambda ids: grad_x_input(model, ids))}
     for steps in map(int, args.ig_steps.split(",")):
-        methods[f"integrated gradients ({steps} steps)"] = (
-            lambda ids, steps=steps: integrated_gradients(model, ids, steps))
-    methods["occlusion (one token deleted at a time)"] = lambda ids: occlusion(model, ids)
-    methods["random"] = lambda ids: rng.normal(size=len(ids))
+        methods[f"ig{steps}"] = (f"integrated gradients ({steps} steps)",
+                                 lambda ids, steps=steps: integrated_gradients(model, ids, steps))
+    methods["occlusion"] = ("occlusion (one token deleted at a time)", lambda ids: occlusion(model, ids))
+    methods["random"] = ("random", lambda ids: rng.normal(size=len(ids)))
+    if args.methods:
+        chosen = [m.strip() for m in args.methods.split(",")]
+        unknown = [m for m in chosen if m not in methods]
+        if unknown:
+            p.error(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(methods)}")
+        methods = {m: methods[m] for m in chosen}
+    methods = dict(methods.values())  # label -> scoring function
     rng = np.random.default_rng(1)
     comp = {m: [] for m in methods}
     suff = {m: [] for m in methods}
@@ -127,6 +138,17 @@ def table(methods, comp, suff, secs, confidence: list[float]):
               + f" | {1e3 * secs[m] / n:.1f} |", flush=True)
     print(f"sufficiency's floor on these reviews: {np.mean(confidence) - 1:.3f} (mean P(predicted class) - 1: the kept "
           "words alone at P = 1); a method at the floor cannot be told from another at it", flush=True)
+    reference = next((m for m in methods if m.startswith("word relevance")), None)
+    if reference is None or len(methods) < 2 or n < 2:
+        return
+    print(f"comprehensiveness of {reference.split(' (')[0]} minus each method's, on the same reviews "
+          "(paired standard error)")
+    for m in methods:
+        if m != reference:
+            d = np.asarray(comp[reference]) - np.asarray(comp[m])  # (reviews, len(KS))
+            se = d.std(axis=0, ddof=1) / np.sqrt(n)
+            print(f"  {m}: " + " | ".join(f"{int(k * 100)}% {x:+.3f} ({e:.3f})"
+                                          for k, x, e in zip(KS, d.mean(axis=0), se)), flush=True)
 
 
 if __name__ == "__main__":
