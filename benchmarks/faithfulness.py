@@ -4,7 +4,7 @@ Gradients (20 and 50 steps), occlusion (each token deleted in turn: the metric's
 by ERASER's comprehensiveness and sufficiency (DeYoung et al. 2020), with time per review. Methods take turns on
 each review, so that a busier spell of the machine slows them alike. Each method's comprehensiveness is also given
 as a difference to word relevance's on the same reviews, with the paired standard error, to tell a gap from noise;
-`--methods` runs a subset (e.g. `relevance,ig20` for that one comparison, a tenth of the time)."""
+`--methods` runs a subset (e.g. `relevance,ig20` for that one comparison, about a ninth of the time)."""
 
 import time
 
