@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -29,6 +31,12 @@ def data_args(description: str) -> argparse.ArgumentParser:
 
 def corpus(args, splits=("train", "test")):
     return load_corpus(args.data, args.cache_dir, splits=splits)
+
+
+def paired_se(d, axis=0):
+    """Standard error of the mean of paired differences `d` (one per review or text, along `axis`)."""
+    d = np.asarray(d, dtype=float)
+    return d.std(axis=axis, ddof=1) / np.sqrt(d.shape[axis])
 
 
 def percentile(values, q: float) -> float:

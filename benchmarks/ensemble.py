@@ -9,7 +9,7 @@ from itertools import combinations
 
 import numpy as np
 
-from common import corpus, data_args
+from common import corpus, data_args, paired_se
 from sentiment.config import preset
 from sentiment.data import train_valid_rows
 from sentiment.distill import load_teachers, logits_on, mean_probability, split_of
@@ -20,7 +20,7 @@ def paired(a: np.ndarray, b: np.ndarray) -> str:
     """How many points more of the same reviews `a` gets right than `b` (each an array of right/wrong), with the
     standard error of that paired difference."""
     d = a.astype(float) - b
-    return f"{100 * d.mean():+.2f} points (s.e. {100 * d.std(ddof=1) / np.sqrt(len(d)):.2f})"
+    return f"{100 * d.mean():+.2f} points (s.e. {100 * paired_se(d):.2f})"
 
 
 def compare(name: str, labels: np.ndarray, probabilities: list[np.ndarray], sources: list[str]) -> None:

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import torch
 
-from common import corpus, data_args
+from common import corpus, data_args, paired_se
 from sentiment import load_model
 from sentiment.batching import collate
 from sentiment.data import encode_rows, vocab_table
@@ -100,6 +100,7 @@ def main():
         if unknown:
             p.error(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(methods)}")
         methods = {m: methods[m] for m in chosen}
+    reference = methods["relevance"][0] if "relevance" in methods else None  # the others are compared with it
     methods = dict(methods.values())  # label -> scoring function
     rng = np.random.default_rng(1)
     comp = {m: [] for m in methods}
@@ -123,10 +124,10 @@ def main():
             comp[m].append(p_pred - probs[0::2])
             suff[m].append(p_pred - probs[1::2])
         if (n + 1) % 100 == 0 or n + 1 == len(reviews.seqs):  # a table every 100 reviews: a long run's partial result
-            table(methods, comp, suff, secs, confidence)
+            table(methods, comp, suff, secs, confidence, reference)
 
 
-def table(methods, comp, suff, secs, confidence: list[float]):
+def table(methods, comp, suff, secs, confidence: list[float], reference: str | None):
     n = len(confidence)
     head = " | ".join(f"comp {int(k * 100)}%" for k in KS) + " | " + " | ".join(f"suff {int(k * 100)}%" for k in KS)
     print(f"\n{n} test reviews; higher comprehensiveness and lower sufficiency are better")
@@ -138,17 +139,14 @@ def table(methods, comp, suff, secs, confidence: list[float]):
               + f" | {1e3 * secs[m] / n:.1f} |", flush=True)
     print(f"sufficiency's floor on these reviews: {np.mean(confidence) - 1:.3f} (mean P(predicted class) - 1: the kept "
           "words alone at P = 1); a method at the floor cannot be told from another at it", flush=True)
-    reference = next((m for m in methods if m.startswith("word relevance")), None)
     if reference is None or len(methods) < 2 or n < 2:
         return
-    print(f"comprehensiveness of {reference.split(' (')[0]} minus each method's, on the same reviews "
-          "(paired standard error)")
+    print("comprehensiveness of word relevance minus each method's, on the same reviews (paired standard error)")
     for m in methods:
         if m != reference:
             d = np.asarray(comp[reference]) - np.asarray(comp[m])  # (reviews, len(KS))
-            se = d.std(axis=0, ddof=1) / np.sqrt(n)
             print(f"  {m}: " + " | ".join(f"{int(k * 100)}% {x:+.3f} ({e:.3f})"
-                                          for k, x, e in zip(KS, d.mean(axis=0), se)), flush=True)
+                                          for k, x, e in zip(KS, d.mean(axis=0), paired_se(d))), flush=True)
 
 
 if __name__ == "__main__":

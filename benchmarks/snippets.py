@@ -12,7 +12,7 @@ import time
 import numpy as np
 import torch
 
-from common import corpus, data_args
+from common import corpus, data_args, paired_se
 from linear_baseline import CS, fit, text
 from sentiment import load_model
 from sentiment.augment import sentence_ends, sentences
@@ -63,7 +63,7 @@ def main():
         linear = baseline.predict([text(c, s) for s in texts]) == labels
         d = 100 * (bilstm.astype(float) - linear)  # paired: the same texts
         print(f"{name:<16}{len(texts):>8,}{np.mean([len(t) for t in texts]):>9.1f}{100 * bilstm.mean():>8.2f}%"
-              f"{100 * linear.mean():>9.2f}%{d.mean():>+12.2f} ({d.std() / np.sqrt(len(d)):.2f})")
+              f"{100 * linear.mean():>9.2f}%{d.mean():>+12.2f} ({paired_se(d):.2f})")
     print(f"({time.perf_counter() - start:.0f} s in all)")
 
 
