@@ -6,10 +6,10 @@ from dataclasses import dataclass
 import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .batching import to_device
 from .cpu_lstm import right_padded_states
+from .packing import packed_states
 
 POOLINGS = ("last", "max", "mean", "max+mean")
 
@@ -38,19 +38,6 @@ class ModelConfig:
 def real_tokens(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """(B, T) True at the real tokens of a (B, T, ...) batch, False at its padding."""
     return torch.arange(x.shape[1], device=x.device)[None, :] < to_device(lengths, x.device)[:, None]
-
-
-def packed_states(lstm: nn.LSTM, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """(B, T, E) -> (B, T, 2H): `lstm` over packed sequences, zeros at padding. The batch is put in order of length
-    here, the order going to the GPU through pinned memory: pack_padded_sequence would copy it from ordinary memory,
-    and such a copy first waits for every kernel queued before it."""
-    lengths = lengths.cpu()
-    order = torch.argsort(lengths, descending=True, stable=True)
-    index = to_device(order, embedded.device)
-    packed = pack_padded_sequence(embedded.index_select(0, index), lengths[order], batch_first=True)
-    out, _ = lstm(packed)
-    states, _ = pad_packed_sequence(out, batch_first=True, total_length=embedded.shape[1])  # (B, T, 2H), in order
-    return states.index_select(0, torch.argsort(index))  # back in the batch's order
 
 
 class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilstm",
