@@ -1,17 +1,20 @@
 """Where a training epoch's time goes on a GPU, and what each change to the loop buys: the default preset's first
 batches, from the same weights, in one run, for each way of running them.
 
-- "waiting every batch": this loop made to wait for the GPU before each batch and before and after each objective,
+- "waiting every batch": the loop made to wait for the GPU before each batch and before and after each objective,
   as the loop before it did at least (it also waited inside each forward pass, for copies of the lengths and the
-  packing order from ordinary memory), so that the CPU cannot queue the next batch while the GPU runs this one;
-- "this loop": nothing waits until the end (pinned copies, loss and accuracy added up on the GPU);
+  packing order from ordinary memory), so that the CPU cannot queue the next batch while the GPU runs this one,
+  and packing with torch's pack_padded_sequence and pad_packed_sequence, as it did;
+- "no waits": nothing waits until the end (pinned copies, loss and accuracy added up on the GPU), torch's packing;
+- "this loop": no waits, and packing by one gather each way (sentiment/packing.py): torch's packing copies slice
+  by slice, and its gradient one time step at a time, each copy a kernel launch;
 - then this loop with non-deterministic cuDNN (benchmark mode), with bfloat16 autocast (--amp), and with batches
   of 128 (another recipe: for comparison only).
 
-Every row starts from the same weights and random state, so the first two rows (the same arithmetic) must
-print the same training loss. Each row prints milliseconds per batch, tokens per second and its speed-up over
-the first row in tokens per second; `--profile` adds torch.profiler's table of the kernels that took the most GPU
-time over 20 batches of this loop.
+Every row starts from the same weights and random state, so the first three rows (the same arithmetic) must print
+the same training loss. Each row prints milliseconds per batch, tokens per second and its speed-up over the first
+row in tokens per second; `--profile` adds torch.profiler's tables of the operations that took the most GPU time
+and the most CPU time over 20 batches of this loop, and how busy the GPU was.
 
 Run it on a machine with a GPU; the data goes there as two small files that `--prepare DIR` writes here (the
 encoded corpus and GloVe cut to the default preset's vocabulary, about 30 MB together):
@@ -29,9 +32,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from common import corpus, data_args
+import sentiment.model
 from sentiment.adversarial import adversarial_objective
+from sentiment.batching import to_device
 from sentiment.config import preset
 from sentiment.data import prepare
 from sentiment.glove import read_vectors
@@ -41,16 +47,19 @@ from sentiment.training import epoch_batches, make_optimizer, resolve_device, ru
 
 
 def prepare_files(args, cfg) -> None:
-    """The encoded corpus of train and test, and GloVe's lines for the words of the preset's vocabulary."""
+    """The encoded corpus of train and test, and GloVe's lines for the words of the preset's vocabulary, drawn
+    from the training part of either validation split (by movie, as the preset, or by review, as v1's recipe)."""
     out = Path(args.prepare)
     data = corpus(args)
-    vocab = prepare(data, cfg).vocab
+    words = set()
+    for split in ("movie", "review"):
+        words |= set(prepare(data, replace(cfg, valid_split=split)).vocab.itos)
     data.save(out / "corpus")
-    vectors = read_vectors(args.vectors, set(vocab.itos), cfg.model.embedding_dim)
+    vectors = read_vectors(args.vectors, words, cfg.model.embedding_dim)
     with lzma.open(out / "glove.vocab.txt.xz", "wt", encoding="utf-8") as f:
         for word, vector in vectors.items():
             f.write(word + " " + " ".join(f"{x:.6g}" for x in vector) + "\n")
-    print(f"wrote {out / 'corpus'} and {out / 'glove.vocab.txt.xz'} ({len(vectors):,} of {len(vocab):,} words)")
+    print(f"wrote {out / 'corpus'} and {out / 'glove.vocab.txt.xz'} ({len(vectors):,} of {len(words):,} words)")
 
 
 def waiting(objective, device):
@@ -73,9 +82,29 @@ def waiting_batches(batches, device):
         yield batch
 
 
-def timed(name, start_model, batches, cfg, device, objective, first=None, wait=False) -> float:
-    """Train a copy of `start_model` on `batches` (`wait`: as the loop before did); prints and returns tokens per
-    second."""
+def torch_packing(lstm, embedded, lengths):
+    """packed_states as it was before packing.py: torch's pack_padded_sequence and pad_packed_sequence."""
+    lengths = lengths.cpu()
+    order = torch.argsort(lengths, descending=True, stable=True)
+    index = to_device(order, embedded.device)
+    packed = pack_padded_sequence(embedded.index_select(0, index), lengths[order], batch_first=True)
+    out, _ = lstm(packed)
+    states, _ = pad_packed_sequence(out, batch_first=True, total_length=embedded.shape[1])
+    return states.index_select(0, torch.argsort(index))
+
+
+def timed(name, start_model, batches, cfg, device, objective, first=None, wait=False, packing=None) -> float:
+    """Train a copy of `start_model` on `batches` (`wait`: as the loop before did; `packing`: in place of
+    packed_states); prints and returns tokens per second."""
+    ours = sentiment.model.packed_states
+    sentiment.model.packed_states = packing or ours
+    try:
+        return _timed(name, start_model, batches, cfg, device, objective, first, wait)
+    finally:
+        sentiment.model.packed_states = ours
+
+
+def _timed(name, start_model, batches, cfg, device, objective, first, wait) -> float:
     model = copy.deepcopy(start_model)
     optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, cfg.epochs * len(batches))
     torch.manual_seed(cfg.seed)  # the same dropout masks in every row: the first two must give the same loss
@@ -115,8 +144,10 @@ def main():
     plain, objective = batches(cfg), adversarial_objective(cfg.adversarial)
     warm = copy.deepcopy(start)  # cuDNN's set-up and the allocator's first blocks, outside the timings
     run_epoch(warm, plain[:5], device, torch.optim.Adam(warm.parameters()), objective=objective, desc="warm-up")
-    first = timed("waiting every batch (the loop before)", start, plain, cfg, device, objective, wait=True)
-    timed("this loop", start, plain, cfg, device, objective, first)
+    first = timed("waiting every batch (the loop before)", start, plain, cfg, device, objective, wait=True,
+                  packing=torch_packing)
+    timed("no waits, torch's packing", start, plain, cfg, device, objective, first, packing=torch_packing)
+    timed("this loop (no waits, packing by gathers)", start, plain, cfg, device, objective, first)
     torch.use_deterministic_algorithms(False)
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
     timed("this loop, non-deterministic kernels", start, plain, cfg, device, objective, first)
@@ -129,18 +160,20 @@ def main():
 
 
 def profile(start_model: BiLSTMClassifier, batches, cfg, device, objective) -> None:
-    from torch.profiler import ProfilerActivity
+    from torch.profiler import ProfilerActivity, profile as torch_profile
     model = copy.deepcopy(start_model)
     optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, 1000)
     wall = time.perf_counter()
-    with torch.profiler.profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+    with torch_profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
         run_epoch(model, batches, device, optimizer, scheduler, cfg.clip, objective=objective, desc="profile")
     wall = time.perf_counter() - wall
     events = prof.key_averages()
     gpu = sum(e.self_device_time_total for e in events) / 1e6
+    launches = sum(e.count for e in events if e.device_type.name == "CUDA")
     print(f"\nprofile of {len(batches)} batches: {wall:.2f} s wall (profiler on), GPU busy {gpu:.2f} s "
-          f"({100 * gpu / wall:.0f}%)")
-    print(events.table(sort_by="self_device_time_total", row_limit=20))
+          f"({100 * gpu / wall:.0f}%), {launches / len(batches):,.0f} kernels and copies on the GPU per batch")
+    for key in ("self_device_time_total", "self_cpu_time_total"):
+        print(events.table(sort_by=key, row_limit=14, max_name_column_width=60))
 
 
 if __name__ == "__main__":
