@@ -17,7 +17,7 @@ row in tokens per second; `--profile` adds torch.profiler's tables of the operat
 and the most CPU time over 20 batches of this loop, and how busy the GPU was.
 
 Run it on a machine with a GPU; the data goes there as two small files that `--prepare DIR` writes here (the
-encoded corpus and GloVe cut to the default preset's vocabulary, about 30 MB together):
+encoded corpus and GloVe cut to the vocabularies of both validation splits, about 29 MB together):
 
     python benchmarks/gpu_epoch.py --prepare .gpu --vectors ../shared/data/glove/glove.6B.100d.partial.txt.xz
     python benchmarks/gpu_epoch.py --data .gpu/corpus --vectors .gpu/glove.vocab.txt.xz   # on the GPU machine

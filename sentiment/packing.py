@@ -20,9 +20,9 @@ from .batching import to_device
 
 def packing_rows(lengths: torch.Tensor, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For a batch of reviews of these `lengths`, padded to `width` tokens: the row of the flattened (B * width)
-    batch that each packed row holds (time step by time step, the longest review first, ties in batch order, as
-    pack_padded_sequence orders them), the batch size at each time step, and for each row of the flattened batch
-    its packed row (the number of packed rows at padding)."""
+    batch that each packed row holds (time step by time step, the longest review first, ties in batch order), the
+    batch size at each time step, and for each row of the flattened batch its packed row (the number of packed rows
+    at padding)."""
     lengths = lengths.cpu().numpy()
     order = np.argsort(-lengths, kind="stable")  # (B,) longest first
     steps = np.arange(int(lengths.max()))
