@@ -20,11 +20,13 @@ from .batching import to_device
 
 def packing_rows(lengths: torch.Tensor, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For a batch of reviews of these `lengths`, padded to `width` tokens: the row of the flattened (B * width)
-    batch that each packed row holds (time step by time step, the longest review first, ties in batch order), the
-    batch size at each time step, and for each row of the flattened batch its packed row (the number of packed rows
-    at padding)."""
+    batch that each packed row holds (time step by time step, the longest review first), the batch size at each
+    time step, and for each row of the flattened batch its packed row (the number of packed rows at padding).
+
+    Reviews of equal length come in the order torch.sort gives them, as in pack_padded_sequence(enforce_sorted=False):
+    cuDNN applies the dropout between layers in packed order, so another order would draw other masks for them."""
+    order = torch.sort(lengths.cpu(), descending=True).indices.numpy()  # (B,) longest first
     lengths = lengths.cpu().numpy()
-    order = np.argsort(-lengths, kind="stable")  # (B,) longest first
     steps = np.arange(int(lengths.max()))
     real = lengths[order][None, :] > steps[:, None]  # (T', B): time-major, in order of length
     t, j = np.nonzero(real)  # packed rows, in the order nn.LSTM reads them

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -80,6 +81,22 @@ def test_packed_states_equal_torchs_packing_to_the_last_bit(layers):
     inputs = [emb, *lstm.parameters()]
     for a, b in zip(*(torch.autograd.grad((out * weights).sum(), inputs) for out in (ours, reference))):
         assert torch.equal(a, b)
+
+
+def test_packed_rows_come_in_torchs_order():
+    """Reviews of equal length enter the packed batch in the order pack_padded_sequence(enforce_sorted=False)
+    gives them (cuDNN's dropout between layers falls on packed rows), in a batch where most lengths tie."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    from sentiment.packing import packing_rows
+
+    torch.manual_seed(5)
+    lengths = torch.randint(3, 6, (64,))
+    ids = torch.arange(64 * 5, dtype=torch.float64).view(64, 5, 1)  # each entry names its row
+    packed = pack_padded_sequence(ids, lengths, batch_first=True, enforce_sorted=False)
+    rows, batch_sizes, _ = packing_rows(lengths, 5)
+    assert np.array_equal(packed.data[:, 0].numpy().astype(np.int64), rows)
+    assert np.array_equal(packed.batch_sizes.numpy(), batch_sizes)
 
 
 def test_packed_argument_chooses_the_path_with_the_same_result():
