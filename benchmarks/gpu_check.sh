@@ -6,20 +6,21 @@
 # full training runs (RUNs: v1, default, amp; all three by default), each as a log (with its weights' sha256) and
 # its metrics.json:
 # - v1: the recipe of v1, trained on an H200 with the loop before at 19.3 s an epoch: the epoch time to compare
-#   (today's code trains it to other figures than v1's: README, Reproducible);
+#   (the code of commit 6e70f43 trained it to other figures than v1's: README, Reproducible);
 # - default: the default preset as is; amp: the same with --amp (bfloat16 autocast), last, so that a time limit
 #   cuts it first.
 set -uo pipefail
 out=${1:?usage: bash benchmarks/gpu_check.sh OUTDIR [RUN...]}
 shift
-runs=("${@:-v1 default amp}")
+runs=("$@")
+[ ${#runs[@]} -gt 0 ] || runs=(v1 default amp)
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 data=(--data .gpu/corpus --vectors .gpu/glove.vocab.txt.xz)
 nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$out/gpu_epoch.txt"
 (cd benchmarks && python3 gpu_epoch.py --data ../.gpu/corpus --vectors ../.gpu/glove.vocab.txt.xz --profile) \
     2>/dev/null | tee -a "$out/gpu_epoch.txt"
-for run in ${runs[*]}; do
+for run in "${runs[@]}"; do
     case $run in
         v1) flags=(--num-layers 2 --epochs 5 --at-epsilon 0 --no-normalize-embeddings --valid-split review
                    --keep-best loss) ;;

@@ -25,8 +25,9 @@ def packing_rows(lengths: torch.Tensor, width: int) -> tuple[np.ndarray, np.ndar
 
     Reviews of equal length come in the order torch.sort gives them, as in pack_padded_sequence(enforce_sorted=False):
     cuDNN applies the dropout between layers in packed order, so another order would draw other masks for them."""
-    order = torch.sort(lengths.cpu(), descending=True).indices.numpy()  # (B,) longest first
-    lengths = lengths.cpu().numpy()
+    lengths = lengths.cpu()
+    order = torch.sort(lengths, descending=True).indices.numpy()  # (B,) longest first
+    lengths = lengths.numpy()
     steps = np.arange(int(lengths.max()))
     real = lengths[order][None, :] > steps[:, None]  # (T', B): time-major, in order of length
     t, j = np.nonzero(real)  # packed rows, in the order nn.LSTM reads them
