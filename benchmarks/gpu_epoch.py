@@ -42,6 +42,7 @@ from sentiment.config import preset
 from sentiment.data import prepare
 from sentiment.glove import read_vectors
 from sentiment.model import BiLSTMClassifier
+from sentiment.packing import length_order
 from sentiment.pipeline import build_model
 from sentiment.training import epoch_batches, make_optimizer, resolve_device, run_epoch, set_seed
 
@@ -84,9 +85,9 @@ def waiting_batches(batches, device):
 
 def torch_packing(lstm, embedded, lengths):
     """packed_states as it was before packing.py: torch's pack_padded_sequence and pad_packed_sequence (reviews of
-    equal length in packing.py's order, so that the rows compare the copies alone)."""
+    equal length in length_order, as packing.py has them, so that the rows compare the copies alone)."""
     lengths = lengths.cpu()
-    order = torch.sort(lengths, descending=True).indices
+    order = length_order(lengths)
     index = to_device(order, embedded.device)
     packed = pack_padded_sequence(embedded.index_select(0, index), lengths[order], batch_first=True)
     out, _ = lstm(packed)

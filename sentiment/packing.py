@@ -18,15 +18,20 @@ from torch.nn.utils.rnn import PackedSequence
 from .batching import to_device
 
 
+def length_order(lengths: torch.Tensor) -> torch.Tensor:
+    """The (B,) batch positions on the CPU, longest review first; reviews of equal length in the order torch.sort
+    gives them, as in pack_padded_sequence(enforce_sorted=False): cuDNN applies the dropout between layers in packed
+    order, so another order would draw other masks for them."""
+    return torch.sort(lengths.cpu(), descending=True).indices
+
+
 def packing_rows(lengths: torch.Tensor, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For a batch of reviews of these `lengths`, padded to `width` tokens: the row of the flattened (B * width)
     batch that each packed row holds (time step by time step, the longest review first), the batch size at each
-    time step, and for each row of the flattened batch its packed row (the number of packed rows at padding).
-
-    Reviews of equal length come in the order torch.sort gives them, as in pack_padded_sequence(enforce_sorted=False):
-    cuDNN applies the dropout between layers in packed order, so another order would draw other masks for them."""
-    lengths = lengths.cpu()
-    order = torch.sort(lengths, descending=True).indices.numpy()  # (B,) longest first
+    time step, and for each row of the flattened batch its packed row (the number of packed rows at padding);
+    reviews in length_order."""
+    lengths = lengths.cpu()  # once: .cpu() of a CPU tensor, in length_order, returns it as it is
+    order = length_order(lengths).numpy()  # (B,) longest first
     lengths = lengths.numpy()
     steps = np.arange(int(lengths.max()))
     real = lengths[order][None, :] > steps[:, None]  # (T', B): time-major, in order of length
