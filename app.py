@@ -4,26 +4,20 @@ import argparse
 import os
 import sys
 import tempfile
-import time
-from html import escape
 from pathlib import Path
 
 import gradio as gr
 
-from sentiment import ModelLoadError, SentimentClassifier, load_model, render, reviewfile
-from sentiment.explain import label_of
+from sentiment import ModelLoadError, ReviewError, SentimentClassifier, load_model, reviewfile
+from sentiment.playground import (KEEP_RESULTS_S, MAX_CHARS, analyze, clip, flip_html, flip_json, predict,
+                                  score_file, what_if_html, what_if_json, word_list)
 from sentiment.render import FIXED_SCALE, VIEWS
-from sentiment.whatif import fewest_to_flip, without
 from sentiment.threads import ENV, set_threads
 
-MAX_CHARS = 20_000  # the text box's limit; a longer paste is cut there, and the app says so
-FLIP_LIMIT = 20  # the flip search tries removing up to this many words
 MAX_LINK = 8_000  # characters of a share link: many servers and proxies refuse longer request lines
 WORKERS = 2  # analyses run at once; torch's threads are shared out among them (set_threads)
 MAX_UPLOAD = 4 * reviewfile.MAX_BYTES  # Gradio refuses bigger uploads before they reach the disk; the file tab
 # explains its own, smaller limit for files between the two
-TABLE_CHARS = 300  # characters of each review shown in the file tab's table (the CSV holds them whole)
-KEEP_RESULTS_S = 3600  # result files older than this are deleted (at the next scoring, and by Gradio's cache)
 
 EXAMPLES = [
     "What a joy this film is. The two leads have real warmth, the jokes land, and the last twenty minutes had the "
@@ -117,146 +111,12 @@ CSS = """
 THEME = gr.themes.Soft()
 
 
-def clip(text: str | None) -> tuple[str, bool]:
-    """The page's limit, applied on the server for every entry point: the text as analysed, and whether it was cut."""
-    text = text or ""
-    return text[:MAX_CHARS], len(text) > MAX_CHARS
-
-
-def analyze(clf: SentimentClassifier, text: str | None, view: str = "words", scale: str = "fixed",
-            palette: str = "red/green"):
-    """One review -> the verdict, highlighted text, reading curve, unit heat map and notes for the page."""
-    text, cut = clip(text)
+def answer(event, *args) -> dict:
+    """An API event's JSON; a review it cannot score becomes gr.Error with the reason, for the client to show."""
     try:
-        e = clf.explain(text)
-    except ValueError:
-        return None, "<p><em>Type or paste a movie review, or click an example below.</em></p>", "", "", ""
-    fixed = scale == "fixed"
-    note = render.notes(e)
-    if cut:
-        note = f"Only the first {MAX_CHARS:,} characters were analysed. " + note
-    elif len(text) == MAX_CHARS:  # the text box stops a paste there, so it may have been longer
-        note = f"The text box holds {MAX_CHARS:,} characters; a longer paste is cut there. " + note
-    words = (render.legend(e, view, fixed, palette) + render.strongest(e, view, fixed, palette)
-             + render.sentence_ranking(e, view, palette) + render.highlight(e, view, fixed, palette))
-    return render.verdict(e), words, render.curve(e, view, palette), render.units_view(e), note
-
-
-def what_if_html(clf: SentimentClassifier, text: str, picked: list[int], view: str = "words", scale: str = "fixed",
-                 palette: str = "red/green") -> str:
-    """The verdict without the picked tokens, next to the original's, and the shortened review highlighted."""
-    if not picked:
-        return ""
-    e = clf.explain(text)
-    shortened = without(e.text, e.spans, picked)
-    words = ", ".join(f"<b>{escape(e.tokens[i])}</b>" for i in sorted(picked))
-    try:
-        after = clf.explain(shortened)
-    except ValueError:
-        return f"<p>Without {words} no words are left to score.</p>"
-    flipped = " The verdict flips." if after.label != e.label else ""
-    return (f'<p class="whatif">Without {words}: P(positive) {e.probability:.2f} → {after.probability:.2f}.'
-            f"{flipped}</p>" + render.highlight(after, view, scale == "fixed", palette))
-
-
-def predict(clf: SentimentClassifier, text: str) -> dict:
-    """The API's JSON: probabilities, each word's relevance and each token's state share (each set adds up to the
-    logit with its bias); gr.Error for text with no words."""
-    text, cut = clip(text)
-    try:
-        e = clf.explain(text)
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
-    return {"label": e.label, "probability_positive": e.probability, "logit": e.logit, "bias": e.bias,
-            "tokens": e.tokens, "contributions": e.contributions, "spans": e.spans,
-            "state_contributions": e.state_contributions, "state_bias": e.state_bias,
-            "truncated": e.truncated or cut}
-
-
-def what_if_json(clf: SentimentClassifier, text: str, remove: list[int]) -> dict:
-    """The API's what-if: the review without the tokens at `remove` (indices into /predict's tokens), and both
-    probabilities; gr.Error for text with no words, or with none left."""
-    text = clip(text)[0]
-    try:
-        tokenized = clf.tokenize(text)[0]
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
-    tokens = tokenized.tokens
-    bad = [i for i in remove if not 0 <= i < len(tokens)]
-    if bad:
-        raise gr.Error(f"Token {bad[0]} is not in the review (its tokens are numbered 0 to {len(tokens) - 1}).")
-    shortened = without(text, tokenized.spans, remove)
-    before, after = clf.score_each([text, shortened])  # one batch
-    if after is None:
-        raise gr.Error("No words are left to score once those tokens are removed.")
-    return {"text": shortened, "removed": [tokens[i] for i in sorted(set(remove))],
-            "probability_before": before, "probability_after": after,
-            "label_before": label_of(before), "label_after": label_of(after)}
-
-
-def flip_json(clf: SentimentClassifier, text: str) -> dict:
-    """The API's flip search: the fewest top-ranked tokens whose removal flips the verdict, or found: false."""
-    try:
-        e = clf.explain(clip(text)[0])
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
-    found = fewest_to_flip(clf, e, limit=FLIP_LIMIT)
-    if found is None:
-        return {"found": False, "limit": FLIP_LIMIT, "probability_before": e.probability}
-    return {"found": True, "limit": FLIP_LIMIT, "remove": found.removed,
-            "removed": [e.tokens[i] for i in found.removed], "text": found.text,
-            "probability_before": e.probability, "probability_after": found.probability}
-
-
-def score_file(clf: SentimentClassifier, path: str | None, folder: Path, palette: str = "red/green",
-               on_progress=None):
-    """An uploaded file -> a summary, a histogram, the results table and the results CSV's path; a bad file gets one
-    sentence and nothing else. `on_progress(done, total)` after each batch of reviews."""
-    if not path:
-        return "Upload a .txt file (one review per line) or a .csv file with a text column.", "", None, None
-    try:
-        reviews = reviewfile.read_reviews(path)
-    except reviewfile.ReviewFileError as e:
-        return str(e), "", None, None
-    done = 0
-
-    def advance(n: int):
-        nonlocal done
-        done += n
-        if on_progress is not None:
-            on_progress(done, len(reviews.texts))
-
-    probabilities = reviewfile.score(clf, reviews, on_batch=advance)
-    for old in folder.glob("*.csv"):  # results an earlier visitor has had time to download
-        if time.time() - old.stat().st_mtime > KEEP_RESULTS_S:
-            old.unlink(missing_ok=True)
-    name = Path(path).stem[:60] or "reviews"
-    handle, target = tempfile.mkstemp(".csv", f"{name}-scored-", folder)
-    os.close(handle)
-    out = reviewfile.results_csv(reviews, probabilities, target)
-    scored = [p for p in probabilities if p is not None]
-    positive = sum(p >= 0.5 for p in scored)
-    summary = (f"Scored {len(scored):,} reviews: {positive:,} positive, {len(scored) - positive:,} negative.")
-    if len(scored) < len(probabilities):
-        summary += f" {len(probabilities) - len(scored):,} had no words to read (marked \"no words\")."
-    if reviews.skipped == 1:
-        summary += f" 1 blank {reviews.place} was skipped."
-    elif reviews.skipped:
-        summary += f" {reviews.skipped:,} blank {reviews.place}s were skipped."
-    rows = [[place, None if p is None else round(p, 4), reviewfile.label(p),
-             text if len(text) <= TABLE_CHARS else text[:TABLE_CHARS] + " …"]
-            for place, p, text in zip(reviews.places, probabilities, reviews.texts)]
-    table = {"headers": [reviews.place, "P(positive)", "label", "review"], "data": rows}
-    return summary, render.histogram(scored, palette), table, str(out)
-
-
-def word_list(clf: SentimentClassifier, review: str | None) -> list[tuple[str, int]]:
-    """The review's tokens for the what-if list: (label, index), numbered as they come."""
-    try:
-        tokens = clf.tokenize(clip(review)[0])[0].tokens
-    except ValueError:
-        tokens = []
-    return [(f"{t} ({i + 1})", i) for i, t in enumerate(tokens)]
+        return event(*args)
+    except ReviewError as e:
+        raise gr.Error(str(e)) from None
 
 
 def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
@@ -334,18 +194,10 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
             return gr.Dropdown(choices=word_list(clf, review), value=[]), ""
 
         def what_if_page(review: str, picked: list[int], colour_by: str, colour_scale: str, colours: str):
-            return what_if_html(clf, clip(review)[0], picked or [], colour_by, colour_scale, colours)
+            return what_if_html(clf, review, picked, colour_by, colour_scale, colours)
 
         def flip_page(review: str, colour_by: str, colour_scale: str, colours: str):
-            text = clip(review)[0]
-            try:
-                found = fewest_to_flip(clf, clf.explain(text), limit=FLIP_LIMIT)
-            except ValueError:
-                return [], ""
-            if found is None:
-                return [], (f"<p>Removing up to {FLIP_LIMIT} of the words that pushed hardest towards this verdict "
-                            "does not flip it.</p>")
-            return found.removed, what_if_html(clf, text, found.removed, colour_by, colour_scale, colours)
+            return flip_html(clf, review, colour_by, colour_scale, colours)
 
         for event in (button.click, text.submit, text.change):
             event(word_choices, text, [drop, whatif], api_visibility="private", show_progress="hidden")
@@ -377,17 +229,17 @@ def build_demo(clf: SentimentClassifier, notice: str = "") -> gr.Blocks:
                            concurrency_limit=1)
         share.click(None, [text], [link], js=SHARE_JS.replace("MAX_LINK", str(MAX_LINK)))
 
+        # The API's errors reach the client as gr.Error, whose message the client shows as it is.
         def predict_api(text: str) -> dict:
-            return predict(clf, text)
-
-        gr.api(predict_api, api_name="predict")
+            return answer(predict, clf, text)
 
         def what_if_api(text: str, remove: list[int]) -> dict:
-            return what_if_json(clf, text, remove)
+            return answer(what_if_json, clf, text, remove)
 
         def flip_api(text: str) -> dict:
-            return flip_json(clf, text)
+            return answer(flip_json, clf, text)
 
+        gr.api(predict_api, api_name="predict")
         gr.api(what_if_api, api_name="what_if")
         gr.api(flip_api, api_name="flip")
     demo.queue(default_concurrency_limit=WORKERS, max_size=64)

@@ -10,6 +10,7 @@ import torch
 
 from . import folder, hub
 from .batching import Dataset, kept_ranges, truncate
+from .errors import ReviewError
 from .explain import Explanation, Unit, shares, unit_contributions
 from .model import BiLSTMClassifier
 from .relevance import word_relevance
@@ -35,7 +36,7 @@ class SentimentClassifier:
     def tokenize(self, text: str) -> tuple[Tokenized, bool]:
         """The tokens the model sees (spans in `text`), and whether the text was cut to fit."""
         if not isinstance(text, str) or not text.strip():
-            raise ValueError("The review is empty: write or paste some text to score.")
+            raise ReviewError("The review is empty: write or paste some text to score.")
         mode = self.config.truncate
         cut = len(text) > self.max_chars
         tokens, spans = [], []
@@ -44,7 +45,7 @@ class SentimentClassifier:
             tokens += part.tokens
             spans += [(a + offset, b + offset) for a, b in part.spans]
         if not tokens:  # only markup, which cleaning removes
-            raise ValueError("The review has no words to read once markup is removed: write some text.")
+            raise ReviewError("The review has no words to read once markup is removed: write some text.")
         keep = truncate(np.arange(len(tokens)), self.config.max_tokens, mode)
         if len(keep) < len(tokens):
             cut = True
@@ -52,7 +53,7 @@ class SentimentClassifier:
         return Tokenized(tokens, spans), cut
 
     def encode(self, text: str) -> np.ndarray:
-        """The vocabulary ids the model reads for `text`; ValueError when it has no words."""
+        """The vocabulary ids the model reads for `text`; ReviewError (a ValueError) when it has no words."""
         return np.array(self.vocab.encode(self.tokenize(text)[0].tokens), dtype=np.int64)
 
     def predict_proba(self, texts: list[str], batch_size: int = 64) -> list[float]:
@@ -63,8 +64,8 @@ class SentimentClassifier:
         for i, text in enumerate(texts):
             try:
                 seqs.append(self.encode(text))
-            except ValueError as e:
-                raise ValueError(f"Review {i}: {e}") from None
+            except ReviewError as e:
+                raise ReviewError(f"Review {i}: {e}") from None
         return self.probabilities(seqs, batch_size)
 
     def score_each(self, texts: list[str], batch_size: int = 64, on_batch=None, on_skip=None) -> list[float | None]:
@@ -76,7 +77,7 @@ class SentimentClassifier:
             try:
                 seqs.append(self.encode(text))
                 kept.append(i)
-            except ValueError as e:
+            except ReviewError as e:
                 if on_skip is not None:
                     on_skip(text, str(e))
         if on_batch is not None and len(kept) < len(texts):

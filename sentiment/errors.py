@@ -24,6 +24,10 @@ class DownloadError(DataError):
         self.url, self.reason = url, reason
 
 
+class ReviewError(UserError, ValueError):
+    """A review with nothing to score (empty, or only markup), or a request for tokens the review does not have."""
+
+
 class ModelLoadError(UserError):
     """A model could not be found, downloaded or read."""
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import app
-from sentiment import load_model, render
+from sentiment import load_model
+from sentiment.playground import FLIP_LIMIT
 from sentiment.whatif import fewest_to_flip, without
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,118 +20,6 @@ CHROMIUM = "/usr/bin/chromium"
 @pytest.fixture(scope="module")
 def clf():
     return load_model()
-
-
-def test_empty_input_gets_a_friendly_message(clf):
-    label, html, curve, units, note = app.analyze(clf, "   ")
-    assert label is None and "Type or paste a movie review" in html and curve == units == ""  # no empty chart box
-    import gradio as gr
-
-    with pytest.raises(gr.Error, match="The review is empty"):
-        app.predict(clf, "")
-
-
-def test_analyze_outputs(clf):
-    label, html, curve, units, note = app.analyze(clf, app.EXAMPLES[3])
-    e = clf.explain(app.EXAMPLES[3])
-    assert set(label) == {"positive", "negative"} and abs(sum(label.values()) - 1) < 1e-9
-    assert "logit units" in html and "Word scores plus bias terms" in html and "Strongest towards negative" in html
-    review = html[html.index('<div class="review">'):]
-    assert review.count('class="tok"') == len(e.tokens) == curve.count("<title>")
-    assert f"P(positive) {e.probability:.3f}</title>" in curve.split("<title>")[-1]  # the curve ends at the verdict
-    assert "unit" in units
-    assert "on a text this short" in note and app.analyze(clf, app.EXAMPLES[1])[4] == ""  # 15 tokens; 36
-    states = app.analyze(clf, app.EXAMPLES[3], view="states")[1]
-    assert "State shares plus bias" in states and states != html
-
-
-def test_what_if_shows_the_probability_of_the_shortened_review(clf):
-    text = "I expected to hate it, but honestly it was not bad at all."
-    e = clf.explain(text)
-    picked = [e.tokens.index("not"), e.tokens.index("bad")]
-    html = app.what_if_html(clf, text, picked)
-    after = clf.predict_proba([without(e.text, e.spans, picked)])[0]
-    assert f"P(positive) {e.probability:.2f} → {after:.2f}" in html and "<b>not</b>, <b>bad</b>" in html
-    assert '<div class="review">' in html and app.what_if_html(clf, text, []) == ""
-    assert "no words are left" in app.what_if_html(clf, "Bad.", [0, 1])
-
-
-def test_what_if_and_flip_json_match_predict_proba(clf):
-    text = "I expected to hate it, but honestly it was not bad at all."
-    e = clf.explain(text)
-    i = e.tokens.index("not")
-    out = app.what_if_json(clf, text, [i])
-    assert out["text"] == without(e.text, e.spans, [i]) and out["removed"] == ["not"]
-    assert out["probability_before"] == pytest.approx(e.probability, abs=1e-6)
-    assert out["probability_after"] == pytest.approx(clf.predict_proba([without(e.text, e.spans, [i])])[0], abs=1e-6)
-    with pytest.raises(app.gr.Error, match="Token 99 is not in the review"):
-        app.what_if_json(clf, text, [99])
-    with pytest.raises(app.gr.Error, match="No words are left"):
-        app.what_if_json(clf, "Bad.", [0, 1])
-    flip = app.flip_json(clf, app.EXAMPLES[0])
-    found = fewest_to_flip(clf, clf.explain(app.EXAMPLES[0]), limit=app.FLIP_LIMIT)
-    assert flip["found"] and flip["remove"] == found.removed and flip["text"] == found.text
-    assert (flip["probability_after"] >= 0.5) != (flip["probability_before"] >= 0.5)
-
-
-def test_score_file_gives_a_summary_histogram_table_and_csv(clf, tmp_path):
-    texts = [app.EXAMPLES[0], "", app.EXAMPLES[1], "<br />", "x" * 400]
-    path = tmp_path / "my reviews.txt"
-    path.write_text("\n".join(texts))
-    seen = []
-    summary, histogram, table, out = app.score_file(clf, str(path), tmp_path,
-                                                    on_progress=lambda d, t: seen.append((d, t)))
-    assert summary.startswith("Scored 3 reviews: ") and "1 had no words" in summary and "1 blank line was" in summary
-    assert seen[-1] == (4, 4) and "<svg" in histogram and "(3 in all)" in histogram
-    rows = table["data"]
-    assert table["headers"][0] == "line" and [r[0] for r in rows] == [1, 3, 4, 5]
-    assert rows[2][1] is None and rows[2][2] == "no words"
-    assert rows[3][3].endswith(" …") and len(rows[3][3]) == app.TABLE_CHARS + 2  # the table cuts, the CSV keeps all
-    assert Path(out).name.startswith("my reviews-scored-") and Path(out).parent == tmp_path
-    assert "x" * 400 in Path(out).read_text()
-    bad = tmp_path / "photo.png"
-    bad.write_bytes(b"\x89PNG")
-    assert app.score_file(clf, str(bad), tmp_path) == ("photo.png is not a .txt or .csv file: upload a .txt file with "
-                                                       "one review per line, or a .csv file with a text column.",
-                                                       "", None, None)
-    assert app.score_file(clf, None, tmp_path)[0].startswith("Upload a .txt file")
-
-
-def test_views_colour_by_their_own_scores(clf):
-    """Words and states views colour each token by its own number, on the fixed or the relative scale."""
-    e = clf.explain(app.EXAMPLES[2])
-    for view, values in (("words", e.contributions), ("states", e.state_contributions)):
-        for scale, full in (("fixed", 2.0), ("relative", max(abs(v) for v in values))):
-            html = app.analyze(clf, app.EXAMPLES[2], view, scale)[1]
-            review = html[html.index('<div class="review">'):]
-            titles = [float(t.split(": ")[-1].split('"')[0]) for t in review.split('title="')[1:]]
-            assert titles == pytest.approx(values, abs=1e-3)
-            assert (f"±{full:.2f} logit units" if scale == "fixed" else f"Full colour = {full:.2f}") in html
-
-
-def test_a_weak_score_stays_visible_and_a_meh_is_not_full_colour(clf):
-    """On the fixed scale (2 logit units in full colour) "Meh. So so. Meh." (about 79% positive, every token's
-    score under 1) is a faint tint, not full green; each token is tinted by its own score, and faint tints keep an
-    opacity that still shows on a dark page."""
-    text = "Meh. So so. Meh."
-    e = clf.explain(text)
-    assert 0.4 < e.probability < 0.8 and max(abs(c) for c in e.contributions) < 1.0  # the premise, for this model
-    html = app.analyze(clf, text)[1]
-    review = html[html.index('<div class="review">'):]
-    alphas = [float(a.split(")")[0]) for a in review.split("rgba(")[1:] for a in [a.split(", ")[3]]]
-    expected = [a for a in (render.opacity(abs(c) / 2.0) for c in e.contributions) if a]  # blank ones uncoloured
-    assert alphas == pytest.approx(expected, abs=1e-3)
-    assert alphas and max(alphas) < 0.5 and min(alphas) >= 0.12
-    relative = app.analyze(clf, text, scale="relative")[1]
-    assert "0.850)" in relative  # the relative scale draws the largest score in full colour
-
-
-def test_huge_paste_is_cut_on_the_server_and_says_so_only_then(clf):
-    label, html, curve, units, note = app.analyze(clf, "a fine film " * 5000)  # 60,000 characters, as an API call
-    assert "Only the first 20,000 characters were analysed" in note and "cut to the" in note
-    assert len(html) < 20_000 * 40 and "a fine film" in html
-    assert app.predict(clf, "a fine film " * 5000)["truncated"]
-    assert "characters" not in app.analyze(clf, "a fine film " * 1000)[4]  # 12,000 characters: nothing was cut
 
 
 def free_port() -> int:
@@ -184,6 +73,8 @@ def test_api_returns_probabilities_and_token_scores(server):
     assert out["removed"] == ["wonderful"] and out["text"] == "A, moving film with a brilliant cast."
     assert out["probability_after"] == pytest.approx(client.predict(out["text"], api_name="/predict")
                                                      ["probability_positive"], abs=1e-6)
+    with pytest.raises(Exception, match="Token 99 is not in the review"):
+        client.predict(review, [99], api_name="/what_if")  # the package's ReviewError, as gr.Error
     flip = client.predict(review, api_name="/flip")
     assert flip["found"] and (flip["probability_after"] >= 0.5) != (flip["probability_before"] >= 0.5)
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/analyze"]
@@ -303,7 +194,7 @@ def test_browser_what_if_and_flip_search(server, clf):
         page.get_by_role("button", name="Find the fewest words that flip the verdict").click()
         page.get_by_text("The verdict flips", exact=False).wait_for(timeout=30_000)
         removed = page.locator(".whatif b").all_inner_texts()
-    flip = fewest_to_flip(clf, e, limit=app.FLIP_LIMIT)
+    flip = fewest_to_flip(clf, e, limit=FLIP_LIMIT)
     assert removed == [e.tokens[j] for j in sorted(flip.removed)]
     assert (clf.predict_proba([flip.text])[0] >= 0.5) != (e.probability >= 0.5)
 
