@@ -7,7 +7,7 @@ import time
 from html import escape
 from pathlib import Path
 
-from . import render, reviewfile
+from . import charts, render, reviewfile
 from .classifier import SentimentClassifier
 from .errors import ReviewError
 from .explain import label_of
@@ -42,7 +42,7 @@ def analyze(clf: SentimentClassifier, text: str | None, view: str = "words", sca
         note = f"The text box holds {MAX_CHARS:,} characters; a longer paste is cut there. " + note
     words = (render.legend(e, view, fixed, palette) + render.strongest(e, view, fixed, palette)
              + render.sentence_ranking(e, view, palette) + render.highlight(e, view, fixed, palette))
-    return render.verdict(e), words, render.curve(e, view, palette), render.units_view(e), note
+    return render.verdict(e), words, charts.curve(e, view, palette), charts.units_view(e), note
 
 
 def what_if_html(clf: SentimentClassifier, text: str | None, picked: list[int] | None, view: str = "words",
@@ -165,4 +165,4 @@ def score_file(clf: SentimentClassifier, path: str | None, folder: Path, palette
              text if len(text) <= TABLE_CHARS else text[:TABLE_CHARS] + " …"]
             for place, p, text in zip(reviews.places, probabilities, reviews.texts)]
     table = {"headers": [reviews.place, "P(positive)", "label", "review"], "data": rows}
-    return summary, render.histogram(scored, palette), table, str(out)
+    return summary, charts.histogram(scored, palette), table, str(out)

@@ -4,9 +4,9 @@ import struct
 import zlib
 
 from sentiment.explain import Explanation, Unit
-from sentiment.render import (NEGATIVE, POSITIVE, SHORT, UNIT_HIGH, UNIT_LOW, _ticks, curve, highlight, legend, notes,
-                              score_color, sentence_ends, sentence_ranking, sentences, strongest, top_words, units_view,
-                              verdict, histogram)
+from sentiment.charts import _ticks, curve, histogram, sentence_ends, top_words, units_view
+from sentiment.render import (NEGATIVE, POSITIVE, SHORT, UNIT_HIGH, UNIT_LOW, highlight, legend, notes, score_color,
+                              sentence_ranking, sentences, strongest, verdict)
 
 
 def explanation(text, tokens, spans, contributions):
