@@ -41,11 +41,8 @@ def fewest_to_flip(clf: SentimentClassifier, e: Explanation, limit: int = 20) ->
     ranked = sorted((i for i, c in enumerate(e.contributions) if sign * c > 0),
                     key=lambda i: -sign * e.contributions[i])
     candidates = [(ranked[:k], without(e.text, e.spans, ranked[:k])) for k in range(1, min(limit, len(ranked)) + 1)]
-    candidates = [(removed, text) for removed, text in candidates if clf.tokenize(text)[0].tokens]  # not all gone
-    if not candidates:
-        return None
-    probabilities = clf.predict_proba([text for _, text in candidates])
+    probabilities = clf.score_each([text for _, text in candidates])  # None where no words are left
     for (removed, text), p in zip(candidates, probabilities):
-        if (p >= 0.5) != (e.probability >= 0.5):
+        if p is not None and (p >= 0.5) != (e.probability >= 0.5):
             return Flip(removed, text, p)
     return None

@@ -47,3 +47,11 @@ def test_the_flip_search_finds_words_whose_removal_flips_the_verdict(clf, text):
 def test_the_flip_search_says_so_when_nothing_up_to_the_limit_flips(clf):
     e = clf.explain("Great. " * 30)
     assert fewest_to_flip(clf, e, limit=3) is None
+
+
+@pytest.mark.parametrize("text", ["Great", "Great <br />"])
+def test_the_flip_search_skips_removals_that_leave_no_words(clf, text):
+    """Removing the one word leaves nothing (or only markup) to score: no flip, rather than an error about an empty
+    review that the user did not write."""
+    e = clf.explain(text)
+    assert e.tokens == ["great"] and fewest_to_flip(clf, e) is None
