@@ -10,7 +10,7 @@ from pathlib import Path
 from . import charts, render, reviewfile
 from .classifier import SentimentClassifier
 from .errors import ReviewError
-from .explain import label_of
+from .explain import Explanation, label_of
 from .whatif import fewest_to_flip, without
 
 MAX_CHARS = 20_000  # the text box's limit; a longer paste is cut there, and the page says so
@@ -50,7 +50,12 @@ def what_if_html(clf: SentimentClassifier, text: str | None, picked: list[int] |
     """The verdict without the picked tokens, next to the original's, and the shortened review highlighted."""
     if not picked:
         return ""
-    e = clf.explain(clip(text)[0])
+    return what_if_of(clf, clf.explain(clip(text)[0]), picked, view, scale, palette)
+
+
+def what_if_of(clf: SentimentClassifier, e: Explanation, picked: list[int], view: str = "words", scale: str = "fixed",
+               palette: str = "red/green") -> str:
+    """what_if_html for a review already explained (`e`), so that a caller holding it does not explain it again."""
     shortened = without(e.text, e.spans, picked)
     words = ", ".join(f"<b>{escape(e.tokens[i])}</b>" for i in sorted(picked))
     try:
@@ -66,15 +71,15 @@ def flip_html(clf: SentimentClassifier, text: str | None, view: str = "words", s
               palette: str = "red/green") -> tuple[list[int], str]:
     """The flip search for the page: the fewest top-ranked tokens whose removal flips the verdict, and the what-if
     for them; none and a sentence when removing FLIP_LIMIT does not flip it; none and nothing for an empty review."""
-    text = clip(text)[0]
     try:
-        found = fewest_to_flip(clf, clf.explain(text), limit=FLIP_LIMIT)
+        e = clf.explain(clip(text)[0])
     except ReviewError:
         return [], ""
+    found = fewest_to_flip(clf, e, limit=FLIP_LIMIT)
     if found is None:
         return [], (f"<p>Removing up to {FLIP_LIMIT} of the words that pushed hardest towards this verdict does not "
                     "flip it.</p>")
-    return found.removed, what_if_html(clf, text, found.removed, view, scale, palette)
+    return found.removed, what_if_of(clf, e, found.removed, view, scale, palette)
 
 
 def predict(clf: SentimentClassifier, text: str | None) -> dict:

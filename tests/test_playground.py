@@ -83,7 +83,7 @@ def test_score_file_gives_a_summary_histogram_table_and_csv(clf, tmp_path):
     path.write_text("\n".join(texts))
     seen = []
     summary, histogram, table, out = playground.score_file(clf, str(path), tmp_path,
-                                                    on_progress=lambda d, t: seen.append((d, t)))
+                                                           on_progress=lambda d, t: seen.append((d, t)))
     assert summary.startswith("Scored 3 reviews: ") and "1 had no words" in summary and "1 blank line was" in summary
     assert seen[-1] == (4, 4) and "<svg" in histogram and "(3 in all)" in histogram
     rows = table["data"]
