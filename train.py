@@ -53,9 +53,13 @@ def parse_args(argv=None):
     t.add_argument("--sentence-share", dest="train.sentence_share", metavar="SHARE", type=float,
                    help="add, for this share of the training reviews, one of their sentences (4 to 40 tokens) as "
                         "an extra example with the review's label (0: none)")
+    t.add_argument("--train-max-tokens", dest="train.train_max_tokens", metavar="MAX_TOKENS", type=int,
+                   help="train on reviews cut to this many tokens, fewer than the model reads (--max-tokens) at "
+                        "validation, test and in the app (0: --max-tokens)")
     m = p.add_argument_group("model settings (the preset's by default)")
     m.add_argument("--max-tokens", dest="model.max_tokens", metavar="MAX_TOKENS", type=int,
-                   help="truncate reviews to this many tokens, 0 for none")
+                   help="the most tokens of a review the model reads (and trains on, unless --train-max-tokens), "
+                        "0 for all")
     m.add_argument("--truncate", dest="model.truncate", choices=TRUNCATE_MODES,
                    help="which tokens a truncated review keeps")
     m.add_argument("--pooling", dest="model.pooling", choices=POOLINGS,

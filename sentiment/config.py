@@ -73,11 +73,19 @@ class TrainConfig:
     # sentences as extra training examples: for this share of the training reviews, one of their sentences (4 to 40
     # tokens, drawn with the seed) is added, labelled as its review (augment.py); 0: none
     sentence_share: float = 0.0
+    # training reviews (labelled and unlabelled) cut to this many tokens, fewer than the model reads (model.max_tokens:
+    # at validation, test and in the app); 0: model.max_tokens
+    train_max_tokens: int = 0
     seed: int = 123
     # the validation split's own seed, so that models of several seeds can share one validation set (to compare or
     # ensemble them); None: the seed
     split_seed: int | None = None
     amp: bool = False  # bfloat16 autocast on CUDA
+
+    @property
+    def training_cut(self) -> ModelConfig:
+        """The model's settings with the training reviews' length (train_max_tokens) in place of the one it reads."""
+        return replace(self.model, max_tokens=self.train_max_tokens) if self.train_max_tokens else self.model
 
     @property
     def valid_seed(self) -> int:
@@ -107,6 +115,9 @@ class TrainConfig:
         for name in ("identity_substitution", "sentence_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise SettingsError(f"{name} is a share, from 0 to 1, not {getattr(self, name)}.")
+        if self.train_max_tokens < 0 or (self.train_max_tokens and 0 < self.model.max_tokens < self.train_max_tokens):
+            raise SettingsError(f"train_max_tokens must be from 0 to model.max_tokens ({self.model.max_tokens}), not "
+                                f"{self.train_max_tokens}: a model does not learn from tokens it never reads.")
         if not 0 < self.valid_fraction < 1:
             raise SettingsError(f"valid_fraction must be between 0 and 1, not {self.valid_fraction}.")
 

@@ -71,7 +71,8 @@ def train_valid_rows(corpus: Corpus, cfg: TrainConfig) -> tuple[np.ndarray, np.n
 
 
 def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
-    """The vocabulary from the training rows only; every split encoded with it and truncated as configured.
+    """The vocabulary from the training rows only; every split encoded with it and truncated as configured (the
+    reviews trained on, labelled and unlabelled, to cfg.train_max_tokens when that is set).
 
     With `cfg.train_limit`, the training part (and the pretraining texts) is a seeded sample of that size; the
     vocabulary still comes from the whole training part, so that a quick run reads the same words as a full one.
@@ -97,8 +98,8 @@ def prepare(corpus: Corpus, cfg: TrainConfig) -> Prepared:
         if "unsup" not in corpus.splits:
             raise DataError("training on unlabelled reviews (unlabelled_batch_size > 0) needs them, and this "
                             "encoded corpus has none; re-encode it from the IMDB archive, or set it to 0.")
-        unlabelled = encode_rows(corpus, "unsup", np.arange(len(corpus.splits["unsup"])), table, cfg.model)
-    train = encode_rows(corpus, "train", train_rows, table, cfg.model)
+        unlabelled = encode_rows(corpus, "unsup", np.arange(len(corpus.splits["unsup"])), table, cfg.training_cut)
+    train = encode_rows(corpus, "train", train_rows, table, cfg.training_cut)
     if cfg.train_limit:  # quick experiments on a fixed subset of the training part
         train = train.sample(cfg.train_limit, cfg.seed)
         lm_train = lm_train.sample(cfg.train_limit, cfg.seed) if lm_train is not None else None

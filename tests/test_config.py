@@ -26,14 +26,15 @@ BEFORE = {
              "adversarial": ADVERSARIAL, "distill": DISTILL,
              "max_words": 10000, "batch_size": 30, "epochs": 10, "lr": 0.001, "lr_schedule": "constant", "clip": 0.0,
              "keep_best": "loss", "patience": 0, "valid_fraction": 0.1, "valid_split": "review", "train_limit": 0,
-             "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123, "split_seed": None, "amp": False},
+             "identity_substitution": 0.0, "sentence_share": 0.0, "train_max_tokens": 0, "seed": 123,
+             "split_seed": None, "amp": False},
     "default": {"model": {**MODEL, "pooling": "max+mean", "max_tokens": 800, "truncate": "head+tail",
                           "num_layers": 1, "normalize_embeddings": True}, "lm": LM,
                 "adversarial": {**ADVERSARIAL, "at_epsilon": 5.0}, "distill": DISTILL,
                 "max_words": 25000, "batch_size": 64, "epochs": 4, "lr": 0.002, "lr_schedule": "cosine",
                 "clip": 5.0, "keep_best": "accuracy", "patience": 0, "valid_fraction": 0.1, "valid_split": "movie",
-                "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123, "split_seed": None,
-                "amp": False},
+                "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "train_max_tokens": 0,
+                "seed": 123, "split_seed": None, "amp": False},
 }
 
 
@@ -79,8 +80,8 @@ def test_the_readmes_flags_for_model_v1_rebuild_its_recipe():
         "model": {**MODEL, "pooling": "max+mean", "max_tokens": 800, "truncate": "head+tail"}, "lm": LM,
         "adversarial": ADVERSARIAL, "distill": DISTILL, "max_words": 25000, "batch_size": 64, "epochs": 5, "lr": 0.002,
         "lr_schedule": "cosine", "clip": 5.0, "keep_best": "loss", "patience": 0, "valid_fraction": 0.1,
-        "valid_split": "review", "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "seed": 123,
-        "split_seed": None, "amp": False}
+        "valid_split": "review", "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0,
+        "train_max_tokens": 0, "seed": 123, "split_seed": None, "amp": False}
 
 
 def test_a_config_stored_before_a_setting_existed_gets_its_default():

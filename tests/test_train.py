@@ -246,3 +246,35 @@ def test_patience_counts_the_epochs_before_a_resumption(tmp_path, monkeypatch, i
     assert [r["valid_loss"] for r in resumed["history"]] == valid_losses[:4]
     assert training.out_of_patience({"epoch": 4, "best_epoch": 2}, 2) and not training.out_of_patience(
         {"epoch": 4, "best_epoch": 2}, 0)
+
+
+def test_a_shorter_training_cut_changes_what_is_read_not_what_is_learnt(imdb_dir, glove_txt, tmp_path):
+    """train_max_tokens cuts the reviews the model learns from (labelled and unlabelled), not those it is validated,
+    tested and used on: trained on reviews cut to 6 tokens, it learns the same weights whether it then reads 6
+    tokens or 12, and its folder says 12."""
+    from sentiment.corpus import load_corpus
+    from sentiment.data import prepare
+
+    def run(name, **settings):
+        cfg = preset("seed", epochs=1, batch_size=4, adversarial={"unlabelled_batch_size": 2}, **settings)
+        model = train_model(cfg, data=imdb_dir, vectors=glove_txt, out=tmp_path / name, device=torch.device("cpu"),
+                            cache_dir=tmp_path / "cache", log=lambda *a: None).model
+        return cfg, model
+
+    small = {"hidden_size": 8, "pooling": "max+mean", "truncate": "head+tail"}
+    _, same = run("same", model={**small, "max_tokens": 6})
+    cfg, longer = run("longer", model={**small, "max_tokens": 12}, train_max_tokens=6)
+    assert all(torch.equal(a, b) for a, b in zip(same.state_dict().values(), longer.state_dict().values()))
+    assert load_model(tmp_path / "longer").config.max_tokens == 12
+
+    data = prepare(load_corpus(imdb_dir, tmp_path / "cache", splits=("train", "test", "unsup")), cfg)
+    assert max(map(len, data.train.seqs)) == max(map(len, data.unlabelled.seqs)) == 6
+    assert max(map(len, data.valid.seqs + data.test.seqs)) == 12
+
+
+def test_a_training_cut_longer_than_the_reading_is_refused():
+    from sentiment.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="never reads"):
+        preset("default", train_max_tokens=1000)  # the preset reads 800
+    assert preset("seed", train_max_tokens=1000).training_cut.max_tokens == 1000  # the seed preset reads them all
