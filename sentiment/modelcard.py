@@ -47,7 +47,7 @@ def render(metrics: dict, repo_id: str | None = None) -> str:
         f"of it and {100 * metrics['glove']['token_share']:.1f}% of training tokens |",
         "",
         "Tokens are spaCy's English tokenizer (`spacy.blank(\"en\")`), lower-cased, after removing HTML markup. "
-        + split_sentence(cfg) + training_sentence(cfg, metrics.get("teachers")),
+        + length_sentence(cfg) + split_sentence(cfg) + training_sentence(cfg, metrics.get("teachers")),
         "",
         "## Limitations",
         "",
@@ -69,6 +69,19 @@ def render(metrics: dict, repo_id: str | None = None) -> str:
         "",
     ]
     return "\n".join(front + [""] + lines)
+
+
+def length_sentence(cfg: dict) -> str:
+    model = cfg["model"]
+    read = model.get("max_tokens") or 0
+    trained = cfg.get("train_max_tokens") or read
+    if read:
+        head = {"head": read, "tail": 0, "head+tail": read // 4}[model.get("truncate", "head")]
+        kept = " and ".join(([f"first {head:,}"] if head else []) + ([f"last {read - head:,}"] if read > head else []))
+        out = f"It reads at most {read:,} tokens of a review (of a longer one, its {kept})"
+    else:
+        out = "It reads whole reviews"
+    return out + (f"; it was trained on reviews cut to {trained:,} tokens. " if trained != read else ". ")
 
 
 def split_sentence(cfg: dict) -> str:

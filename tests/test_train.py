@@ -266,6 +266,11 @@ def test_a_shorter_training_cut_changes_what_is_read_not_what_is_learnt(imdb_dir
     cfg, longer = run("longer", model={**small, "max_tokens": 12}, train_max_tokens=6)
     assert all(torch.equal(a, b) for a, b in zip(same.state_dict().values(), longer.state_dict().values()))
     assert load_model(tmp_path / "longer").config.max_tokens == 12
+    card = (tmp_path / "longer" / "README.md").read_text()
+    assert "It reads at most 12 tokens of a review (of a longer one, its first 3 and last 9); it was trained on " \
+           "reviews cut to 6 tokens." in card
+    assert "It reads at most 6 tokens of a review (of a longer one, its first 1 and last 5). " in (
+        tmp_path / "same" / "README.md").read_text()
 
     data = prepare(load_corpus(imdb_dir, tmp_path / "cache", splits=("train", "test", "unsup")), cfg)
     assert max(map(len, data.train.seqs)) == max(map(len, data.unlabelled.seqs)) == 6
