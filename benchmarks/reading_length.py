@@ -3,7 +3,9 @@ its test figures, for the record) at several reading lengths, each paired agains
 only `max_tokens` changed. A model with max+mean pooling does not depend on the length of what it reads, so it may
 read more of a long review than it was trained on (`train.py --train-max-tokens` trains on the shorter cut)."""
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,6 +26,7 @@ def main():
     p.add_argument("--preset", default="default", help="the preset whose validation split the model was trained on")
     p.add_argument("--split-seed", type=int, help="the split's seed, if not the preset's seed")
     p.add_argument("--test", action="store_true", help="score the 25,000 test reviews too")
+    p.add_argument("--out", help="write the figures here as JSON too")
     args = p.parse_args()
     clf = load_teachers([args.model], preset(args.preset, split_seed=args.split_seed))[0]  # refuses another split
     c = corpus(args)
@@ -33,6 +36,7 @@ def main():
     if args.test:
         splits.append(("test", "test", np.arange(len(c.splits["test"]))))
     lengths = [int(x) for x in args.lengths.split(",")]
+    record = {"model": args.model, "lengths": lengths}
     for name, split, rows in splits:
         labels = c.splits[split].labels[rows] > 0.5
         print(f"\n{name}: {len(rows):,} reviews, {args.model}")
@@ -49,6 +53,12 @@ def main():
             print(f"  max_tokens {length or 'all':>5}: accuracy {100 * stats.accuracy:.2f}% (loss {stats.loss:.4f}); "
                   f"{cut:,} reviews cut; {100 * d.mean():+.2f} points against {lengths[0] or 'all'} (s.e. "
                   f"{100 * paired_se(d):.2f}): {int((d > 0).sum())} more right, {int((d < 0).sum())} more wrong")
+            record.setdefault(name, []).append(
+                {"max_tokens": length, "accuracy": stats.accuracy, "loss": stats.loss, "reviews": len(rows),
+                 "cut": int(cut), "more_right": int((d > 0).sum()), "more_wrong": int((d < 0).sum()),
+                 "difference": float(d.mean()), "paired_se": float(paired_se(d))})
+    if args.out:
+        Path(args.out).write_text(json.dumps(record, indent=2))
 
 
 if __name__ == "__main__":
