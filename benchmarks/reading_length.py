@@ -28,9 +28,10 @@ def main():
     p.add_argument("--test", action="store_true", help="score the 25,000 test reviews too")
     p.add_argument("--out", help="write the figures here as JSON too")
     args = p.parse_args()
-    clf = load_teachers([args.model], preset(args.preset, split_seed=args.split_seed))[0]  # refuses another split
+    cfg = preset(args.preset, split_seed=args.split_seed)
+    clf = load_teachers([args.model], cfg)[0]  # refuses a model validated on another split
     c = corpus(args)
-    _, valid_rows = train_valid_rows(c, preset(args.preset, split_seed=args.split_seed))
+    _, valid_rows = train_valid_rows(c, cfg)
     table, device = vocab_table(c, clf.vocab), resolve_device("auto")
     splits = [("validation", "train", valid_rows)]
     if args.test:
