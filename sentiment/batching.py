@@ -33,14 +33,20 @@ def to_device(x: torch.Tensor, device) -> torch.Tensor:
     return x.to(device)
 
 
+def head_length(limit: int, mode: str = "head") -> int:
+    """How many of the `limit` items kept of a longer sequence come from its start (the rest come from its end): all
+    ("head"), none ("tail"), or a quarter ("head+tail")."""
+    if mode not in TRUNCATE_MODES:
+        raise ValueError(f"truncate must be one of {TRUNCATE_MODES}, not {mode!r}.")
+    return {"head": limit, "tail": 0, "head+tail": limit // 4}[mode]
+
+
 def kept_ranges(n: int, limit: int | None, mode: str = "head") -> list[tuple[int, int]]:
     """The [start, end) ranges of a sequence of n items that are kept when it is cut to at most `limit`: the first
     ("head"), the last ("tail"), or a quarter of the limit first and the rest last ("head+tail")."""
-    if mode not in TRUNCATE_MODES:
-        raise ValueError(f"truncate must be one of {TRUNCATE_MODES}, not {mode!r}.")
+    head = head_length(limit or 0, mode)  # checks the mode, even for a sequence that is not cut
     if not limit or n <= limit:
         return [(0, n)]
-    head = {"head": limit, "tail": 0, "head+tail": limit // 4}[mode]
     return [r for r in ((0, head), (n - (limit - head), n)) if r[0] < r[1]]
 
 

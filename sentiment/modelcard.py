@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from .batching import head_length
+
 
 def render(metrics: dict, repo_id: str | None = None) -> str:
     """A model card built only from `metrics` (what train.py or evaluate measured), never from typed-in numbers."""
@@ -76,7 +78,7 @@ def length_sentence(cfg: dict) -> str:
     read = model.get("max_tokens") or 0
     trained = cfg.get("train_max_tokens") or read
     if read:
-        head = {"head": read, "tail": 0, "head+tail": read // 4}[model.get("truncate", "head")]
+        head = head_length(read, model.get("truncate", "head"))
         kept = " and ".join(([f"first {head:,}"] if head else []) + ([f"last {read - head:,}"] if read > head else []))
         out = f"It reads at most {read:,} tokens of a review (of a longer one, its {kept})"
     else:
