@@ -51,13 +51,13 @@ def main():
             first = right if first is None else first
             d = right.astype(float) - first
             cut = sum(len(c.splits[split].review(i)) > length for i in rows) if length else 0
-            print(f"  max_tokens {length or 'all':>5}: accuracy {100 * stats.accuracy:.2f}% (loss {stats.loss:.4f}); "
-                  f"{cut:,} reviews cut; {100 * d.mean():+.2f} points against {lengths[0] or 'all'} (s.e. "
-                  f"{100 * paired_se(d):.2f}): {int((d > 0).sum())} more right, {int((d < 0).sum())} more wrong")
-            record.setdefault(name, []).append(
-                {"max_tokens": length, "accuracy": stats.accuracy, "loss": stats.loss, "reviews": len(rows),
+            r = {"max_tokens": length, "accuracy": stats.accuracy, "loss": stats.loss, "reviews": len(rows),
                  "cut": int(cut), "more_right": int((d > 0).sum()), "more_wrong": int((d < 0).sum()),
-                 "difference": float(d.mean()), "paired_se": float(paired_se(d))})
+                 "difference": float(d.mean()), "paired_se": float(paired_se(d))}
+            record.setdefault(name, []).append(r)
+            print(f"  max_tokens {length or 'all':>5}: accuracy {100 * r['accuracy']:.2f}% (loss {r['loss']:.4f}); "
+                  f"{r['cut']:,} reviews cut; {100 * r['difference']:+.2f} points against {lengths[0] or 'all'} "
+                  f"(s.e. {100 * r['paired_se']:.2f}): {r['more_right']} more right, {r['more_wrong']} more wrong")
     if args.out:
         Path(args.out).write_text(json.dumps(record, indent=2))
 
