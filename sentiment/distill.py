@@ -49,12 +49,7 @@ def load_teachers(sources: list[str], cfg: TrainConfig) -> list[SentimentClassif
         if clf.config.lowercase != cfg.model.lowercase:
             raise SettingsError(f"The teacher {source} reads {'lower' if clf.config.lowercase else 'mixed'}-case "
                                 "tokens and the student does not; train both with the same casing.")
-        saved = clf.metrics.get("config")
-        if saved is None:
-            raise SettingsError(f"The teacher {source} has no metrics.json with its training settings, so its "
-                                "validation split is unknown; use a folder written by train.py.")
-        theirs = TrainConfig(**{k: v for k, v in with_new_settings(saved).items()
-                                if k in ("valid_split", "valid_fraction", "seed", "split_seed")})
+        theirs = validation_split(clf)
         if split_of(theirs) != split_of(cfg):
             raise SettingsError(f"The teacher {source} was validated on another split ({split_of(theirs)}) than "
                                 f"the student ({split_of(cfg)}); train the student with the teacher's split "
@@ -62,6 +57,16 @@ def load_teachers(sources: list[str], cfg: TrainConfig) -> list[SentimentClassif
                                 "reviews.")
         teachers.append(clf)
     return teachers
+
+
+def validation_split(clf: SentimentClassifier) -> TrainConfig:
+    """The settings that drew a trained model's validation split, from its metrics.json (the rest are defaults)."""
+    saved = clf.metrics.get("config")
+    if saved is None:
+        raise SettingsError(f"The model {clf.source} has no metrics.json with its training settings, so its "
+                            "validation split is unknown; use a folder written by train.py.")
+    return TrainConfig(**{k: v for k, v in with_new_settings(saved).items()
+                          if k in ("valid_split", "valid_fraction", "seed", "split_seed")})
 
 
 def split_of(cfg: TrainConfig) -> str:
