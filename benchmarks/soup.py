@@ -5,6 +5,7 @@ do not, and their average fails. This writes the averaged model's folder (weight
 first model, the ingredients' hashes in metrics.json); `python ensemble.py FIRST SOUP` then compares it with the
 first on validation. Every ingredient must have the same architecture, vocabulary and validation split."""
 
+import argparse
 import json
 import shutil
 from dataclasses import replace
@@ -45,23 +46,31 @@ def distance(a: torch.nn.Module, b: torch.nn.Module) -> float:
     return (num / sum(float(p.double().pow(2).sum()) for p in pa.values())) ** 0.5
 
 
+def _metrics(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def main():
-    import argparse
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("models", nargs="+", help="model folders written by train.py; the first gives config and vocab")
-    p.add_argument("--out", required=True, help="the averaged model's folder (replaced if it exists)")
+    p.add_argument("--out", required=True, help="the averaged model's folder (new, or a soup this wrote before)")
     args = p.parse_args()
     if len(args.models) < 2:
         p.error("a soup needs two models or more")
+    out = Path(args.out)
+    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or "soup" in _metrics(out))):
+        p.error(f"{out} exists and is not a soup written by soup.py; give a new folder to --out")
     try:
         models = ingredients(args.models)
     except UserError as e:
         raise SystemExit(str(e)) from None
     model, vocab, metrics = models[0].model, models[0].vocab, models[0].metrics
     for folder, clf in zip(args.models[1:], models[1:]):
-        print(f"{folder}: weights {distance(model, clf.model):.3f} of {args.models[0]}'s size away from them")
+        print(f"{folder}: its weights lie {distance(model, clf.model):.3f} of {args.models[0]}'s norm away")
     model.load_state_dict(average([clf.model for clf in models]))
-    out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
     model.save_pretrained(out)
     vocab.save(out / "vocab.json")
