@@ -15,17 +15,19 @@ import torch
 
 from common import ROOT  # noqa: F401  (puts the project on the path)
 from sentiment.classifier import SentimentClassifier, load_model
-from sentiment.distill import load_teachers, validation_split
+from sentiment.distill import split_of, validation_split
 from sentiment.errors import SettingsError, UserError
 from sentiment.folder import weights_sha256
 
 
 def ingredients(folders: list[str]) -> list[SentimentClassifier]:
-    """The models, checked to be averageable: one validation split (load_teachers' check), one architecture
+    """The models, checked to be averageable: one validation split (read as `--teacher` reads it), one architecture
     (reading length aside: the first model's is kept), one vocabulary."""
-    models = load_teachers(folders, validation_split(load_model(folders[0])))
+    models = [load_model(f) for f in folders]
     first = models[0]
     for folder, clf in zip(folders[1:], models[1:]):
+        if split_of(validation_split(clf)) != split_of(validation_split(first)):
+            raise SettingsError(f"{folder} was validated on another split than {folders[0]}.")
         if replace(clf.config, max_tokens=0) != replace(first.config, max_tokens=0):
             raise SettingsError(f"{folder} has another architecture than {folders[0]}; only like models average.")
         if clf.vocab.itos != first.vocab.itos:
