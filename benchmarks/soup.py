@@ -25,8 +25,9 @@ def ingredients(folders: list[str]) -> list[SentimentClassifier]:
     (reading length aside: the first model's is kept), one vocabulary."""
     models = [load_model(f) for f in folders]
     first = models[0]
+    split = split_of(validation_split(first))
     for folder, clf in zip(folders[1:], models[1:]):
-        if split_of(validation_split(clf)) != split_of(validation_split(first)):
+        if split_of(validation_split(clf)) != split:
             raise SettingsError(f"{folder} was validated on another split than {folders[0]}.")
         if replace(clf.config, max_tokens=0) != replace(first.config, max_tokens=0):
             raise SettingsError(f"{folder} has another architecture than {folders[0]}; only like models average.")
