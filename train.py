@@ -45,6 +45,9 @@ def parse_args(argv=None):
                         "seeds share one validation set")
     t.add_argument("--amp", dest="train.amp", action="store_true", default=None,
                    help="bfloat16 mixed precision on CUDA")
+    t.add_argument("--fuse-directions", dest="train.fuse_directions", action="store_true", default=None,
+                   help="on CUDA, run both directions of each LSTM layer as one LSTM (half the kernel launches; "
+                        "the same states up to rounding)")
     t.add_argument("--train-limit", dest="train.train_limit", metavar="TRAIN_LIMIT", type=int,
                    help="train (and pretrain) on N reviews drawn with the seed (0: all)")
     t.add_argument("--identity-substitution", dest="train.identity_substitution", metavar="SHARE", type=float,

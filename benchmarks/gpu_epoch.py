@@ -8,14 +8,18 @@ batches, from the same weights, in one run, for each way of running them.
 - "no waits": nothing waits until the end (pinned copies, loss and accuracy added up on the GPU), torch's packing;
 - "this loop": no waits, and packing by one gather each way (sentiment/packing.py): torch's packing copies slice
   by slice, and its gradient one time step at a time, each copy a kernel launch;
+- "both directions as one LSTM": this loop with --fuse-directions (packing.py), the same arithmetic up to the
+  order of the sums, with half the kernel launches per time step;
 - then this loop with non-deterministic cuDNN (benchmark mode), with bfloat16 autocast (--amp), and with batches
   of 128 and of 256 (other recipes, with fewer launches an epoch; 256 at twice the learning rate: on the CPU that
   recipe lost 0.67 points on validation, docs/experiments.md, so these rows say what an epoch would save, no more).
 
 Every row starts from the same weights and random state, so the first three rows (the same arithmetic) must print
-the same training loss. Each row prints milliseconds per batch, tokens per second and its speed-up over the first
-row in tokens per second; `--profile` adds torch.profiler's tables of the operations that took the most GPU time
-and the most CPU time over 20 batches of this loop, and how busy the GPU was.
+the same training loss, and the fourth the same to about three decimals. Each row prints milliseconds per batch,
+tokens per second and its speed-up over the first row in tokens per second; `--profile` adds torch.profiler's tables
+of the operations that took the most GPU time and the most CPU time over 20 batches of this loop, with and without
+--fuse-directions, and the kernels' own time per batch: the least a batch could take if nothing else held the GPU
+back (launches, waits).
 
 Run it on a machine with a GPU; the data goes there as two small files that `--prepare DIR` writes here (the
 encoded corpus and GloVe cut to the vocabularies of both validation splits, about 29 MB together):
@@ -107,8 +111,15 @@ def timed(name, start_model, batches, cfg, device, objective, first=None, wait=F
         sentiment.model.packed_states = ours
 
 
-def _timed(name, start_model, batches, cfg, device, objective, first, wait) -> float:
+def copy_for(start_model: BiLSTMClassifier, cfg) -> BiLSTMClassifier:
+    """A copy of the model to train, run as `cfg` says (--fuse-directions)."""
     model = copy.deepcopy(start_model)
+    model.fused_directions = cfg.fuse_directions
+    return model
+
+
+def _timed(name, start_model, batches, cfg, device, objective, first, wait) -> float:
+    model = copy_for(start_model, cfg)
     optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, cfg.epochs * len(batches))
     torch.manual_seed(cfg.seed)  # the same dropout masks in every row: the first three must give the same loss
     if wait:
@@ -151,6 +162,8 @@ def main():
                   packing=torch_packing)
     timed("no waits, torch's packing", start, plain, cfg, device, objective, first, packing=torch_packing)
     timed("this loop (no waits, packing by gathers)", start, plain, cfg, device, objective, first)
+    fused = replace(cfg, fuse_directions=True)
+    timed("this loop, both directions as one LSTM", start, plain, fused, device, objective, first)
     torch.use_deterministic_algorithms(False)
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
     timed("this loop, non-deterministic kernels", start, plain, cfg, device, objective, first)
@@ -160,22 +173,26 @@ def main():
         big = replace(cfg, batch_size=size, lr=lr)
         timed(f"this loop, batches of {size} (another recipe)", start, batches(big), big, device, objective, first)
     if args.profile and device.type == "cuda":
-        profile(start, plain[:20], cfg, device, objective)
+        for config in (cfg, fused):
+            profile(start, plain[:20], config, device, objective)
 
 
 def profile(start_model: BiLSTMClassifier, batches, cfg, device, objective) -> None:
     from torch.profiler import ProfilerActivity, profile as torch_profile
-    model = copy.deepcopy(start_model)
+    model = copy_for(start_model, cfg)
     optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, 1000)
     wall = time.perf_counter()
     with torch_profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
         run_epoch(model, batches, device, optimizer, scheduler, cfg.clip, objective=objective, desc="profile")
     wall = time.perf_counter() - wall
     events = prof.key_averages()
-    gpu = sum(e.self_device_time_total for e in events) / 1e6
-    launches = sum(e.count for e in events if e.device_type.name == "CUDA")
-    print(f"\nprofile of {len(batches)} batches: {wall:.2f} s wall (profiler on), GPU busy {gpu:.2f} s "
-          f"({100 * gpu / wall:.0f}%), {launches / len(batches):,.0f} kernels and copies on the GPU per batch")
+    # the kernels' own time: an operator's row holds its kernels' time too, so summing every row counts it twice
+    kernels = [e for e in events if e.device_type.name == "CUDA"]
+    gpu = sum(e.self_device_time_total for e in kernels) / 1e6
+    launches = sum(e.count for e in kernels)
+    print(f"\nprofile of {len(batches)} batches{', both directions as one LSTM' if cfg.fuse_directions else ''}: "
+          f"{wall:.2f} s wall (profiler on), kernels {gpu:.2f} s ({1000 * gpu / len(batches):.1f} ms a batch), "
+          f"{launches / len(batches):,.0f} kernels and copies on the GPU per batch")
     for key in ("self_device_time_total", "self_cpu_time_total"):
         print(events.table(sort_by=key, row_limit=14, max_name_column_width=60))
 

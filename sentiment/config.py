@@ -81,6 +81,9 @@ class TrainConfig:
     # ensemble them); None: the seed
     split_seed: int | None = None
     amp: bool = False  # bfloat16 autocast on CUDA
+    # on CUDA, both directions of each LSTM layer as one LSTM of twice the hidden size (packing.py): half the kernel
+    # launches per time step, the same states up to rounding; between layers, dropout drawn otherwise than cuDNN's
+    fuse_directions: bool = False
 
     @property
     def training_cut(self) -> ModelConfig:

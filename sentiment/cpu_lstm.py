@@ -71,11 +71,11 @@ def one_way(lstm: nn.LSTM, x: torch.Tensor, layer: int, suffix: str) -> torch.Te
     """One direction of one layer of `lstm`, as a one-layer, one-way LSTM over (B, T, in)."""
     weights = {f"{n}_l0": getattr(lstm, f"{n}_l{layer}{suffix}")
                for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-    return torch.func.functional_call(_shell(x.shape[2], lstm.hidden_size), weights, (x,))[0]
+    return torch.func.functional_call(lstm_shell(x.shape[2], lstm.hidden_size), weights, (x,))[0]
 
 
 @functools.lru_cache(maxsize=None)
-def _shell(input_size: int, hidden_size: int) -> nn.LSTM:
+def lstm_shell(input_size: int, hidden_size: int) -> nn.LSTM:
     """A one-way LSTM whose own weights are never used: on the meta device, no memory and no random draws."""
     return nn.LSTM(input_size, hidden_size, batch_first=True, device="meta")
 

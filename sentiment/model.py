@@ -9,7 +9,7 @@ from torch import nn
 
 from .batching import to_device
 from .cpu_lstm import right_padded_states
-from .packing import packed_states
+from .packing import fused_packed_states, packed_states
 
 POOLINGS = ("last", "max", "mean", "max+mean")
 
@@ -60,6 +60,9 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
         if config.normalize_embeddings:  # how often each word occurs in training, the weights of the statistics
             self.register_buffer("word_frequencies", torch.ones(config.vocab_size))
         self._statistics = None  # (what they were computed from, (mean, std)): see embedding_statistics
+        # how the packed path runs the LSTM: as nn.LSTM does, or both directions in one LSTM (packing.py); the same
+        # weights and states either way, so this is not part of the config
+        self.fused_directions = False
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         """(B, T) ids -> (B, T, E) word vectors, normalised as Miyato et al. (2017) do for adversarial training when
@@ -98,7 +101,7 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
         `separate_directions`: the forward stack reads only forward states and the backward stack only backward
         ones, so that the forward half at token t has seen tokens up to t only (language-model pretraining).
         `packed`: run nn.LSTM on packed sequences; by default only on CUDA, where cuDNN runs them fast (both
-        ways give the same states).
+        ways give the same states); with `fused_directions`, both directions as one LSTM over packed sequences.
         """
         embedded = self.dropout(embedded)
         if packed is None:
@@ -106,7 +109,7 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="imdb-bilst
         if packed:
             if separate_directions:
                 raise ValueError("separate_directions needs the right-padded path, not packed sequences.")
-            return packed_states(self.lstm, embedded, lengths)
+            return (fused_packed_states if self.fused_directions else packed_states)(self.lstm, embedded, lengths)
         return right_padded_states(self.lstm, embedded, lengths, self.training, separate_directions)
 
     def pool(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -51,6 +51,7 @@ def train_model(cfg: TrainConfig, *, data: str | Path, vectors: str | Path, out:
         prepared.unlabelled = Dataset(prepared.unlabelled.seqs, targets, prepared.unlabelled.pad_id)
     cfg = replace(cfg, model=replace(cfg.model, vocab_size=len(prepared.vocab)))  # the model's size, as built
     model, coverage = build_model(cfg, prepared, vectors, device, log)
+    model.fused_directions = cfg.fuse_directions
     pretraining = None
     if cfg.lm.epochs:
         log(f"pretraining as two language models on {len(prepared.lm_train):,} reviews "

@@ -11,8 +11,8 @@ from sentiment.config import preset, with_new_settings
 # written in today's names: vocab_size (words kept) -> max_words, lm_* -> lm.*; weight_decay 0.0 and
 # freeze_embeddings False, which no flag could change, are gone; the model's vocab_size, then a placeholder
 # that training overwrote, is now unset until the vocabulary is built. Settings added since (normalised
-# embeddings, adversarial training) are off in the seed preset, no preset gives the split a seed of its own, and
-# none distils (no teachers).
+# embeddings, adversarial training) are off in the seed preset, no preset gives the split a seed of its own, none
+# distils (no teachers), and none fuses the LSTM's directions (a way of running it on CUDA).
 # The default preset is model v2's recipe: one layer, normalised embeddings, AT with epsilon 5, 4 epochs, the epoch
 # kept by validation accuracy on the split by movie (trained on the CPU; the shipped v10 descends from it by
 # distillation).
@@ -27,14 +27,14 @@ BEFORE = {
              "max_words": 10000, "batch_size": 30, "epochs": 10, "lr": 0.001, "lr_schedule": "constant", "clip": 0.0,
              "keep_best": "loss", "patience": 0, "valid_fraction": 0.1, "valid_split": "review", "train_limit": 0,
              "identity_substitution": 0.0, "sentence_share": 0.0, "train_max_tokens": 0, "seed": 123,
-             "split_seed": None, "amp": False},
+             "split_seed": None, "amp": False, "fuse_directions": False},
     "default": {"model": {**MODEL, "pooling": "max+mean", "max_tokens": 800, "truncate": "head+tail",
                           "num_layers": 1, "normalize_embeddings": True}, "lm": LM,
                 "adversarial": {**ADVERSARIAL, "at_epsilon": 5.0}, "distill": DISTILL,
                 "max_words": 25000, "batch_size": 64, "epochs": 4, "lr": 0.002, "lr_schedule": "cosine",
                 "clip": 5.0, "keep_best": "accuracy", "patience": 0, "valid_fraction": 0.1, "valid_split": "movie",
                 "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0, "train_max_tokens": 0,
-                "seed": 123, "split_seed": None, "amp": False},
+                "seed": 123, "split_seed": None, "amp": False, "fuse_directions": False},
 }
 
 
@@ -84,7 +84,7 @@ def test_the_readmes_flags_for_model_v1_rebuild_its_recipe():
         "adversarial": ADVERSARIAL, "distill": DISTILL, "max_words": 25000, "batch_size": 64, "epochs": 5, "lr": 0.002,
         "lr_schedule": "cosine", "clip": 5.0, "keep_best": "loss", "patience": 0, "valid_fraction": 0.1,
         "valid_split": "review", "train_limit": 0, "identity_substitution": 0.0, "sentence_share": 0.0,
-        "train_max_tokens": 0, "seed": 123, "split_seed": None, "amp": False}
+        "train_max_tokens": 0, "seed": 123, "split_seed": None, "amp": False, "fuse_directions": False}
 
 
 def test_a_config_stored_before_a_setting_existed_gets_its_default():

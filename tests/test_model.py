@@ -109,6 +109,38 @@ def test_packed_argument_chooses_the_path_with_the_same_result():
         model.states_from_embeddings(model.embedding(ids), lengths, separate_directions=True, packed=True)
 
 
+@pytest.mark.parametrize("layers", [1, 2])
+def test_fused_directions_give_packed_states(layers):
+    """Both directions as one LSTM of twice the hidden size, block-diagonal (packing.py), give packed_states'
+    outputs and gradients up to the order of the sums: ties in length, a one-token review, padding after the
+    longest review, and a second layer that reads both directions' states."""
+    from sentiment.packing import fused_packed_states
+
+    torch.manual_seed(4)
+    lstm = torch.nn.LSTM(5, 6, num_layers=layers, bidirectional=True, batch_first=True).eval()
+    lengths = torch.tensor([4, 9, 1, 9, 4, 6])
+    emb = torch.randn(6, 11, 5, requires_grad=True)
+    reference, ours = packed_states(lstm, emb, lengths), fused_packed_states(lstm, emb, lengths)
+    assert torch.allclose(ours, reference, atol=1e-6)
+    assert torch.all(ours[torch.arange(11)[None, :] >= lengths[:, None]] == 0)
+    weights = torch.randn_like(ours)
+    inputs = [emb, *lstm.parameters()]
+    for a, b in zip(*(torch.autograd.grad((out * weights).sum(), inputs) for out in (ours, reference))):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_fused_directions_change_the_packed_path_only():
+    """The model's `fused_directions` switches its packed path (CUDA's), with the same logits, and nothing else."""
+    torch.manual_seed(0)
+    model = BiLSTMClassifier(ModelConfig(vocab_size=30, embedding_dim=5, hidden_size=6)).eval()
+    ids, lengths = torch.randint(2, 30, (3, 8)), torch.tensor([8, 2, 5])
+    before = model(ids, lengths, packed=True), model(ids, lengths)
+    model.fused_directions = True
+    assert torch.allclose(model(ids, lengths, packed=True), before[0], atol=1e-6)
+    assert torch.equal(model(ids, lengths), before[1])
+    assert "fused_directions" not in vars(model.config)
+
+
 def test_flush_denormals_reaches_every_thread_and_says_when_it_did_not():
     """Set first in a process, flushing holds in torch's worker threads too: a parallel op makes no denormals.
     Set after the worker threads started, it does not hold there, and flush_denormals says so."""

@@ -283,3 +283,16 @@ def test_a_training_cut_longer_than_the_reading_is_refused():
     with pytest.raises(SettingsError, match="never reads"):
         preset("default", train_max_tokens=1000)  # the preset reads 800
     assert preset("seed", train_max_tokens=1000).training_cut.max_tokens == 1000  # the seed preset reads them all
+
+
+def test_fuse_directions_flag_reaches_the_model_and_the_record(imdb_dir, glove_txt, tmp_path):
+    """--fuse-directions (a way of running the LSTM on CUDA, not a setting of the model) is set on the model that
+    trains and kept in metrics.json's config, not in config.json."""
+    args = train.parse_args(["--preset", "seed", "--fuse-directions"])
+    cfg = train.config_from_args(args)
+    assert cfg.fuse_directions and not train.config_from_args(train.parse_args([])).fuse_directions
+    cfg = preset("seed", model={"hidden_size": 4}, epochs=1, batch_size=4, fuse_directions=True)
+    result = train_model(cfg, data=imdb_dir, vectors=glove_txt, out=tmp_path / "m", device=torch.device("cpu"),
+                         cache_dir=tmp_path / "cache", log=lambda *a: None)
+    assert result.model.fused_directions and result.metrics["config"]["fuse_directions"] is True
+    assert "fuse_directions" not in json.loads((tmp_path / "m" / "config.json").read_text())
