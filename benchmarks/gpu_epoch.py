@@ -10,9 +10,13 @@ batches, from the same weights, in one run, for each way of running them.
   by slice, and its gradient one time step at a time, each copy a kernel launch;
 - "both directions as one LSTM": this loop with --fuse-directions (packing.py), the same arithmetic up to the
   order of the sums, with half the kernel launches per time step;
+- "right-padded": this loop on the CPU's path (cpu_lstm.py: each direction a one-way LSTM over right-padded
+  reviews), which reads nothing from the lengths on the host and so can be captured;
 - then this loop with non-deterministic cuDNN (benchmark mode), with bfloat16 autocast (--amp), and with batches
   of 128 and of 256 (other recipes, with fewer launches an epoch; 256 at twice the learning rate: on the CPU that
-  recipe lost 0.67 points on validation, docs/experiments.md, so these rows say what an epoch would save, no more).
+  recipe lost 0.67 points on validation, docs/experiments.md, so these rows say what an epoch would save, no more);
+- last, "CUDA graphs": the right-padded path, each batch padded to a multiple of 64 tokens, each training step
+  captured once per shape and replayed (see `graphed`).
 
 Every row starts from the same weights and random state, so the first three rows (the same arithmetic) must print
 the same training loss, and the fourth the same to about three decimals. Each row prints milliseconds per batch,
@@ -35,6 +39,7 @@ import lzma
 import time
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -43,6 +48,7 @@ from common import corpus, data_args
 import sentiment.model
 from sentiment.adversarial import adversarial_objective
 from sentiment.batching import to_device
+from sentiment.cpu_lstm import right_padded_states
 from sentiment.config import preset
 from sentiment.data import prepare
 from sentiment.glove import read_vectors
@@ -164,6 +170,8 @@ def main():
     timed("this loop (no waits, packing by gathers)", start, plain, cfg, device, objective, first)
     fused = replace(cfg, fuse_directions=True)
     timed("this loop, both directions as one LSTM", start, plain, fused, device, objective, first)
+    timed("this loop, right-padded (as on the CPU)", start, plain, cfg, device, objective, first,
+          packing=right_padded)
     torch.use_deterministic_algorithms(False)
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
     timed("this loop, non-deterministic kernels", start, plain, cfg, device, objective, first)
@@ -175,6 +183,101 @@ def main():
     if args.profile and device.type == "cuda":
         for config in (cfg, fused):
             profile(start, plain[:20], config, device, objective)
+    # last, as a capture that fails can leave the GPU unusable for the rest of the process
+    graphed("right-padded, fixed shapes, CUDA graphs", start, plain, cfg, device, objective, first)
+
+
+def right_padded(lstm, embedded, lengths):
+    """In place of packed_states: the CPU's path (one one-way LSTM a direction over right-padded reviews), which
+    needs no packing order read from the lengths, so that a CUDA graph can hold it."""
+    return right_padded_states(lstm, embedded, lengths, lstm.training)
+
+
+def graphed(name, start_model, batches, cfg, device, objective, first) -> None:
+    """The right-padded path with each batch padded to a multiple of 64 tokens, so that an epoch has a dozen shapes,
+    and the whole training step (both passes, clipping, Adam, the learning rate a tensor that the schedule fills)
+    captured as one CUDA graph per shape and replayed: the host then launches one graph a batch, not thousands of
+    kernels. The first pass over `batches` captures (after three eager steps a shape, as torch asks); the second,
+    over the same batches, is timed, so its training loss is not the other rows'. On a CPU the same steps run
+    eagerly (no graphs), which checks the script: there the first pass is this loop's arithmetic on padded batches,
+    its loss the other rows' but for the dropout masks (drawn for the padded shape)."""
+    ours = sentiment.model.packed_states
+    sentiment.model.packed_states = right_padded
+    try:
+        _graphed(name, start_model, batches, cfg, device, objective, first)
+    except RuntimeError as e:  # a kernel that cannot be captured: say so and go on with the other rows
+        print(f"{name:44s} failed: {str(e).splitlines()[0]}", flush=True)
+    finally:
+        sentiment.model.packed_states = ours
+
+
+def _graphed(name, start_model, batches, cfg, device, objective, first) -> None:
+    cuda = device.type == "cuda"
+    model = copy_for(start_model, cfg).train()
+    optimizer, scheduler = make_optimizer(model, cfg.lr, cfg.lr_schedule, cfg.epochs * len(batches), capturable=cuda)
+    torch.manual_seed(cfg.seed)
+    graphs = {}  # (reviews, width) -> (graph, its input buffers, its loss)
+
+    def step(batch) -> torch.Tensor:
+        out = objective(model, batch)
+        (out.loss_sum / out.predictions).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        optimizer.step()
+        return out.loss_sum.detach()
+
+    def run(batch) -> torch.Tensor:
+        """One training step on `batch` padded to the next multiple of 64 tokens; its loss."""
+        B, T = batch.ids.shape
+        ids = torch.full((B, 64 * -(-T // 64)), start_model.config.pad_id, dtype=batch.ids.dtype)
+        ids[:, :T] = batch.ids
+        host = SimpleNamespace(ids=ids, lengths=batch.lengths, labels=batch.labels, unlabelled=None)
+        if not cuda:
+            optimizer.zero_grad(set_to_none=True)
+            return step(host)
+        if ids.shape not in graphs:
+            graphs[ids.shape] = capture(host)
+        graph, static, loss = graphs[ids.shape]
+        for name in ("ids", "lengths", "labels"):
+            getattr(static, name).copy_(getattr(host, name).pin_memory(), non_blocking=True)
+        graph.replay()
+        return loss
+
+    def capture(host):
+        """Buffers on the GPU holding `host`, three eager steps on them on a side stream, then the step captured."""
+        static = SimpleNamespace(**{k: to_device(getattr(host, k), device) for k in ("ids", "lengths", "labels")},
+                                 unlabelled=None)
+        side = torch.cuda.Stream(device)
+        side.wait_stream(torch.cuda.current_stream(device))
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                optimizer.zero_grad(set_to_none=True)
+                step(static)
+                scheduler.step()
+        torch.cuda.current_stream(device).wait_stream(side)
+        optimizer.zero_grad(set_to_none=True)  # so that the captured backward writes gradients of its own
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            loss = step(static)
+        return graph, static, loss
+
+    first_pass = []
+    for batch in batches:  # the first pass captures
+        first_pass.append(run(batch).clone())
+        scheduler.step()
+    if cuda:
+        torch.cuda.synchronize(device)
+    start, losses = time.perf_counter(), []
+    for batch in batches:
+        losses.append(run(batch).clone())
+        scheduler.step()
+    if cuda:
+        torch.cuda.synchronize(device)
+    seconds = time.perf_counter() - start
+    speed = sum(int(b.lengths.sum()) for b in batches) / seconds
+    reviews = sum(len(b.labels) for b in batches)
+    print(f"{name:44s} {1000 * seconds / len(batches):7.1f} ms/batch {speed:11,.0f} tokens/s "
+          f"{speed / (first or speed):5.2f}x (train loss {float(sum(losses)) / reviews:.4f} in the second pass, "
+          f"{float(sum(first_pass)) / reviews:.4f} in the first; {len(graphs)} shapes)", flush=True)
 
 
 def profile(start_model: BiLSTMClassifier, batches, cfg, device, objective) -> None:

@@ -24,7 +24,9 @@ def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, t
     """
     B, T, _ = x.shape
     H = lstm.hidden_size
-    padded = bool((lengths.cpu() < T).any())  # read on the CPU: on a GPU, reading `real` would wait for it
+    # whether to zero the padding, read on the CPU (on a GPU, reading `real` would wait for it); lengths that are on a
+    # GPU already (a CUDA graph's buffers) are not read at all: zeroing where there is no padding changes nothing
+    padded = lengths.is_cuda or bool((lengths < T).any())
     lengths = to_device(lengths, x.device)
     real = torch.arange(T, device=x.device)[None, :] < lengths[:, None]  # (B, T)
     rows = torch.arange(B, device=x.device)[:, None] * T  # (B, 1): where each review starts in a (B*T, .) view

@@ -188,9 +188,12 @@ def evaluate(model, dataset: Dataset, device, batch_size: int = 128, desc: str =
                      total=dataset.num_batches(batch_size), desc=desc, logits_out=logits_out, objective=objective)
 
 
-def make_optimizer(model: nn.Module, lr: float, schedule: str, total_steps: int):
-    """Adam over the model's parameters, with a learning-rate `schedule` over `total_steps`."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+def make_optimizer(model: nn.Module, lr: float, schedule: str, total_steps: int, capturable: bool = False):
+    """Adam over the model's parameters, with a learning-rate `schedule` over `total_steps`. `capturable`: its
+    state and learning rate held as tensors on the model's device, so that a CUDA graph can hold its step."""
+    if capturable:
+        lr = torch.tensor(lr, device=next(model.parameters()).device)  # the schedule fills it in place
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, capturable=capturable)
     scheduler = None
     if schedule == "cosine":
         total = max(total_steps, 1)

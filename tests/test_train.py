@@ -296,3 +296,20 @@ def test_fuse_directions_flag_reaches_the_model_and_the_record(imdb_dir, glove_t
                          cache_dir=tmp_path / "cache", log=lambda *a: None)
     assert result.model.fused_directions and result.metrics["config"]["fuse_directions"] is True
     assert "fuse_directions" not in json.loads((tmp_path / "m" / "config.json").read_text())
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`")
+def test_capturable_optimizer_holds_the_schedule_in_one_tensor():
+    """make_optimizer(capturable=True), for a step held in a CUDA graph: the learning rate is one tensor that the
+    schedule fills in place, step by step the float the ordinary optimizer gets."""
+    from sentiment.training import make_optimizer
+
+    model = torch.nn.Linear(2, 1)
+    plain, plain_schedule = make_optimizer(model, 2e-3, "cosine", 4)
+    held, held_schedule = make_optimizer(model, 2e-3, "cosine", 4, capturable=True)
+    lr = held.param_groups[0]["lr"]
+    assert isinstance(lr, torch.Tensor) and held.defaults["capturable"]
+    for _ in range(4):
+        plain_schedule.step()
+        held_schedule.step()
+        assert held.param_groups[0]["lr"] is lr and float(lr) == pytest.approx(plain.param_groups[0]["lr"])
