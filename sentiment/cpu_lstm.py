@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import functools
 
 import torch
 from torch import nn
@@ -71,15 +70,23 @@ class _Reorder(torch.autograd.Function):
 
 def one_way(lstm: nn.LSTM, x: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
     """One direction of one layer of `lstm`, as a one-layer, one-way LSTM over (B, T, in)."""
-    weights = {f"{n}_l0": getattr(lstm, f"{n}_l{layer}{suffix}")
-               for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-    return torch.func.functional_call(lstm_shell(x.shape[2], lstm.hidden_size), weights, (x,))[0]
+    return lstm_one_way(x, [getattr(lstm, f"{n}_l{layer}{suffix}") for n in WEIGHTS])
 
 
-@functools.lru_cache(maxsize=None)
-def lstm_shell(input_size: int, hidden_size: int) -> nn.LSTM:
-    """A one-way LSTM whose own weights are never used: on the meta device, no memory and no random draws."""
-    return nn.LSTM(input_size, hidden_size, batch_first=True, device="meta")
+WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # one layer's, in the order torch.lstm takes them
+
+
+def lstm_one_way(x: torch.Tensor, weights: list[torch.Tensor], batch_sizes: torch.Tensor | None = None):
+    """A one-layer, one-way LSTM with these `weights` (WEIGHTS' order) over (B, T, in) inputs, or over packed rows
+    (N, in) with their `batch_sizes`: torch.lstm, as nn.LSTM calls it, but not through an nn.LSTM, whose
+    flatten_parameters would, on CUDA, move the weights it is handed into a buffer of its own (cuDNN copies them
+    instead, and warns once that it does). Training mode always, as cuDNN needs for a backward pass."""
+    hidden = weights[1].shape[1]
+    if batch_sizes is None:
+        h0 = x.new_zeros(1, x.shape[0], hidden)
+        return torch.lstm(x, (h0, h0), weights, True, 1, 0.0, True, False, True)[0]
+    h0 = x.new_zeros(1, int(batch_sizes[0]), hidden)
+    return torch.lstm(x, batch_sizes, (h0, h0), weights, True, 1, 0.0, True, False)[0]
 
 
 def flush_denormals() -> bool:

@@ -16,7 +16,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from .batching import to_device
-from .cpu_lstm import lstm_shell, reversed_positions
+from .cpu_lstm import WEIGHTS, lstm_one_way, reversed_positions
 
 
 def length_order(lengths: torch.Tensor) -> torch.Tensor:
@@ -81,10 +81,11 @@ def fused_packed_states(lstm: nn.LSTM, embedded: torch.Tensor, lengths: torch.Te
     each review reversed within its length (so it is a forward LSTM too, over sequences of the same lengths, which
     pack alike), and one LSTM of hidden size 2H reads both inputs side by side, its weights block-diagonal: each
     gate's first H units see only the forward input and forward state, the last H only the backward ones. The
-    zero blocks add exact zeros, so the states are packed_states' up to the order of the sums (and the gradients
-    of the zero blocks are never used: the fused weights are built from `lstm`'s own at every call). Half the
-    launches per time step, each product four times larger, which at a batch of 64 costs the GPU about the same
-    time. Between layers, dropout is drawn here rather than by cuDNN (other masks, as on the CPU path).
+    zero blocks are constants that add exact zeros, and the fused weights are built from `lstm`'s own at every
+    call, so the states and gradients are packed_states' up to the order of the sums. Half the launches per time
+    step, each product four times larger, which at a batch of 64 should cost the GPU about the same time (to be
+    measured: benchmarks/gpu_epoch.py). Between layers, dropout is drawn here rather than by cuDNN (other masks,
+    as on the CPU path).
     """
     B, T, _ = embedded.shape
     H = lstm.hidden_size
@@ -101,10 +102,9 @@ def fused_packed_states(lstm: nn.LSTM, embedded: torch.Tensor, lengths: torch.Te
         if layer:
             x = nn.functional.dropout(x, lstm.dropout, lstm.training)
         both = torch.cat([RowGather.apply(x, rows, inverse), RowGather.apply(x, reversed_rows, reversed_inverse)], 1)
-        weights = {f"{n}_l0": _block_diagonal(getattr(lstm, f"{n}_l{layer}"), getattr(lstm, f"{n}_l{layer}_reverse"))
-                   for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-        fused = lstm_shell(both.shape[1], 2 * H)
-        out = torch.func.functional_call(fused, weights, (PackedSequence(both, sizes),))[0].data  # (N, 2H)
+        weights = [_block_diagonal(getattr(lstm, f"{n}_l{layer}"), getattr(lstm, f"{n}_l{layer}_reverse"))
+                   for n in WEIGHTS]
+        out = lstm_one_way(both, weights, sizes)  # (N, 2H)
         x = torch.cat([RowGather.apply(out[:, :H], inverse, rows),
                        RowGather.apply(out[:, H:], reversed_inverse, reversed_rows)], 1)  # (B*T, 2H)
     return x.view(B, T, 2 * H)
