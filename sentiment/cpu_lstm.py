@@ -79,8 +79,9 @@ WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # one layer's, in th
 def lstm_one_way(x: torch.Tensor, weights: list[torch.Tensor], batch_sizes: torch.Tensor | None = None):
     """A one-layer, one-way LSTM with these `weights` (WEIGHTS' order) over (B, T, in) inputs, or over packed rows
     (N, in) with their `batch_sizes`: torch.lstm, as nn.LSTM calls it, but not through an nn.LSTM, whose
-    flatten_parameters would, on CUDA, move the weights it is handed into a buffer of its own (cuDNN copies them
-    instead, and warns once that it does). Training mode always, as cuDNN needs for a backward pass."""
+    flatten_parameters would, on CUDA, move the weights it is handed into a buffer of its own (cuDNN is meant to copy
+    them into one at each call instead; not yet run on a GPU). Training mode always, as cuDNN needs for a backward
+    pass."""
     hidden = weights[1].shape[1]
     if batch_sizes is None:
         h0 = x.new_zeros(1, x.shape[0], hidden)
