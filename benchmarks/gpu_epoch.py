@@ -34,6 +34,7 @@ encoded corpus and GloVe cut to the vocabularies of both validation splits, abou
 On a CPU it runs too (`--device cpu --batches 4`), which checks the script, not the figures.
 """
 
+import contextlib
 import copy
 import lzma
 import time
@@ -109,10 +110,17 @@ def torch_packing(lstm, embedded, lengths):
 def timed(name, start_model, batches, cfg, device, objective, first=None, wait=False, packing=None) -> float:
     """Train a copy of `start_model` on `batches` (`wait`: as the loop before did; `packing`: in place of
     packed_states); prints and returns tokens per second."""
+    with packing_replaced(packing):
+        return _timed(name, start_model, batches, cfg, device, objective, first, wait)
+
+
+@contextlib.contextmanager
+def packing_replaced(packing):
+    """The model's packed path run by `packing` (a function like packed_states) for a while; None: as it is."""
     ours = sentiment.model.packed_states
     sentiment.model.packed_states = packing or ours
     try:
-        return _timed(name, start_model, batches, cfg, device, objective, first, wait)
+        yield
     finally:
         sentiment.model.packed_states = ours
 
@@ -201,14 +209,11 @@ def graphed(name, start_model, batches, cfg, device, objective, first) -> None:
     over the same batches, is timed, so its training loss is not the other rows'. On a CPU the same steps run
     eagerly (no graphs), which checks the script: there the first pass is this loop's arithmetic on padded batches,
     its loss the other rows' but for the dropout masks (drawn for the padded shape)."""
-    ours = sentiment.model.packed_states
-    sentiment.model.packed_states = right_padded
     try:
-        _graphed(name, start_model, batches, cfg, device, objective, first)
+        with packing_replaced(right_padded):
+            _graphed(name, start_model, batches, cfg, device, objective, first)
     except RuntimeError as e:  # a kernel that cannot be captured: say so and go on with the other rows
         print(f"{name:44s} failed: {str(e).splitlines()[0]}", flush=True)
-    finally:
-        sentiment.model.packed_states = ours
 
 
 def _graphed(name, start_model, batches, cfg, device, objective, first) -> None:
@@ -260,18 +265,19 @@ def _graphed(name, start_model, batches, cfg, device, objective, first) -> None:
             loss = step(static)
         return graph, static, loss
 
-    first_pass = []
-    for batch in batches:  # the first pass captures
-        first_pass.append(run(batch).clone())
-        scheduler.step()
-    if cuda:
-        torch.cuda.synchronize(device)
-    start, losses = time.perf_counter(), []
-    for batch in batches:
-        losses.append(run(batch).clone())
-        scheduler.step()
-    if cuda:
-        torch.cuda.synchronize(device)
+    def one_pass() -> list[torch.Tensor]:
+        """A step on each batch; their losses, once the GPU has run them."""
+        losses = []
+        for batch in batches:
+            losses.append(run(batch).clone())
+            scheduler.step()
+        if cuda:
+            torch.cuda.synchronize(device)
+        return losses
+
+    first_pass = one_pass()  # captures
+    start = time.perf_counter()
+    losses = one_pass()
     seconds = time.perf_counter() - start
     speed = sum(int(b.lengths.sum()) for b in batches) / seconds
     reviews = sum(len(b.labels) for b in batches)

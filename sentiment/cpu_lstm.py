@@ -28,8 +28,7 @@ def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, t
     padded = lengths.is_cuda or bool((lengths < T).any())
     lengths = to_device(lengths, x.device)
     real = torch.arange(T, device=x.device)[None, :] < lengths[:, None]  # (B, T)
-    rows = torch.arange(B, device=x.device)[:, None] * T  # (B, 1): where each review starts in a (B*T, .) view
-    reverse = (rows + reversed_positions(lengths, T)).reshape(-1)  # (B*T,): flips each real prefix
+    reverse = reversed_rows(lengths, T)  # (B*T,): flips each real prefix
     out = x
     for layer in range(lstm.num_layers):
         if layer:
@@ -42,6 +41,12 @@ def right_padded_states(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor, t
         backward = one_way(lstm, _Reorder.apply(backward_in, reverse), layer, "_reverse")  # (B, T, H), reversed
         out = torch.cat([forward, _Reorder.apply(backward, reverse)], dim=2)  # (B, T, 2H)
     return out * real[..., None] if padded else out  # zeros at padding, as pad_packed_sequence gives
+
+
+def reversed_rows(lengths: torch.Tensor, T: int) -> torch.Tensor:
+    """(B*T,): reversed_positions as rows of the batch flattened to (B*T, ...), each review's block in place."""
+    starts = torch.arange(len(lengths), device=lengths.device)[:, None] * T  # where each review starts
+    return (starts + reversed_positions(lengths, T)).reshape(-1)
 
 
 def reversed_positions(lengths: torch.Tensor, T: int) -> torch.Tensor:

@@ -16,7 +16,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from .batching import to_device
-from .cpu_lstm import WEIGHTS, lstm_one_way, reversed_positions
+from .cpu_lstm import WEIGHTS, lstm_one_way, reversed_rows
 
 
 def length_order(lengths: torch.Tensor) -> torch.Tensor:
@@ -90,23 +90,23 @@ def fused_packed_states(lstm: nn.LSTM, embedded: torch.Tensor, lengths: torch.Te
     B, T, _ = embedded.shape
     H = lstm.hidden_size
     rows, batch_sizes, inverse = packing_rows(lengths, T)
-    reverse = reversed_positions(lengths.cpu(), T).add_(torch.arange(B)[:, None] * T).reshape(-1)
+    reverse = reversed_rows(lengths.cpu(), T)
     # the packed rows of each review reversed, and the map back (reversing within a length undoes itself)
-    reversed_rows, reversed_inverse = reverse[rows], torch.from_numpy(inverse)[reverse]
+    backward_rows, backward_inverse = reverse[rows], torch.from_numpy(inverse)[reverse]
     index = [to_device(torch.as_tensor(i), embedded.device)
-             for i in (rows, inverse, reversed_rows, reversed_inverse)]
-    rows, inverse, reversed_rows, reversed_inverse = index
+             for i in (rows, inverse, backward_rows, backward_inverse)]
+    rows, inverse, backward_rows, backward_inverse = index
     sizes = torch.from_numpy(batch_sizes)
     x = embedded.reshape(B * T, -1)
     for layer in range(lstm.num_layers):
         if layer:
             x = nn.functional.dropout(x, lstm.dropout, lstm.training)
-        both = torch.cat([RowGather.apply(x, rows, inverse), RowGather.apply(x, reversed_rows, reversed_inverse)], 1)
+        both = torch.cat([RowGather.apply(x, rows, inverse), RowGather.apply(x, backward_rows, backward_inverse)], 1)
         weights = [_block_diagonal(getattr(lstm, f"{n}_l{layer}"), getattr(lstm, f"{n}_l{layer}_reverse"))
                    for n in WEIGHTS]
         out = lstm_one_way(both, weights, sizes)  # (N, 2H)
         x = torch.cat([RowGather.apply(out[:, :H], inverse, rows),
-                       RowGather.apply(out[:, H:], reversed_inverse, reversed_rows)], 1)  # (B*T, 2H)
+                       RowGather.apply(out[:, H:], backward_inverse, backward_rows)], 1)  # (B*T, 2H)
     return x.view(B, T, 2 * H)
 
 
